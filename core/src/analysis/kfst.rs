@@ -1,0 +1,1 @@
+//! placeholder: the KFST transducer reader lands here.

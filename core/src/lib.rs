@@ -1,0 +1,18 @@
+//! Tarjotin core library: everything the indexer, the search API and the benches share.
+//!
+//! # Layout
+//! - [`model`]: organisations, activities, locations, schedules (import format v1).
+//! - [`reference`]: municipalities, counties, postal areas and vocabularies compiled in from `data/`.
+//! - [`validate`]: turns raw import lines into [`model::Record`]s or precise field errors.
+//! - [`analysis`]: Finnish-aware text analysis (normalisation, the morphological analyser, views).
+//! - [`geo`]: validated points, distances, bounding boxes, grid cells.
+//! - [`schema`], [`index`], [`search`]: the tantivy schema, building/publishing and searching.
+//!
+//! Every tantivy call lives in this crate, so a tantivy upgrade touches one place.
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod analysis;
+pub mod geo;
+pub mod model;
+pub mod reference;
+pub mod search;

@@ -1,0 +1,5 @@
+//! Searching a published index.
+
+pub mod types;
+
+pub use types::*;

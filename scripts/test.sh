@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every check the project has: formatting, lints, licences, all tests.
+# This is the one test command of the README; .ci/run calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "rustfmt"
+cargo fmt --all -- --check
+
+step "clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "licences (no GPL/LGPL/AGPL dependency)"
+python3 scripts/check-licences.py
+
+step "cargo test"
+cargo test --workspace --locked
+
+step "benches compile"
+cargo bench --workspace --locked --no-run

@@ -1,0 +1,1 @@
+//! Tarjotin search API: an axum router over the core engine.

@@ -12,7 +12,10 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod analysis;
+pub mod eval;
 pub mod geo;
+pub mod index;
 pub mod model;
 pub mod reference;
+pub mod schema;
 pub mod search;

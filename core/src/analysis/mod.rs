@@ -1,6 +1,8 @@
 //! Text analysis: Unicode normalisation, word segmentation, and the Finnish analyser.
 
+pub mod finnish;
 pub mod kfst;
+pub mod views;
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_segmentation::UnicodeSegmentation;

@@ -1,5 +1,9 @@
 //! Searching a published index.
 
+pub mod engine;
+pub mod highlight;
+pub mod query;
 pub mod types;
 
+pub use engine::{ActivityDetail, Engine, EngineError, OrganisationDetail, SearchError};
 pub use types::*;

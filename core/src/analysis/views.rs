@@ -1,0 +1,239 @@
+//! The text views the index keeps, and how a word turns into each view's tokens.
+//!
+//! Documents and queries go through the same functions, so a query word and a document word
+//! meet in the same form. Documents index *every* form a word may take (whole lemma and all its
+//! compound parts); a query word matches "whole lemma, or all its parts together", which the
+//! query builder expresses from [`QueryWord`].
+
+use std::collections::BTreeSet;
+
+use rust_stemmers::{Algorithm, Stemmer};
+
+use super::{normalize, words};
+
+/// Legal-form tokens and stop words that must not drive ranking.
+pub const STOP_WORDS_FI: &[&str] = &[
+    "ry",
+    "rf",
+    "r",
+    "y",
+    "ja",
+    "tai",
+    "sekä",
+    "on",
+    "ovat",
+    "oli",
+    "ei",
+    "se",
+    "ne",
+    "joka",
+    "jotka",
+    "kuin",
+    "kun",
+    "niin",
+    "myös",
+    "vain",
+    "mutta",
+    "että",
+    "jos",
+    "vai",
+    "tämä",
+    "tuo",
+    "siellä",
+    "täällä",
+    "minä",
+    "sinä",
+    "hän",
+    "me",
+    "te",
+    "he",
+    "olla",
+    "en",
+    "et",
+];
+pub const STOP_WORDS_SV: &[&str] = &[
+    "och", "i", "på", "för", "av", "med", "till", "som", "det", "den", "de", "en", "ett", "är",
+    "att", "om", "från", "eller", "rf", "r.f",
+];
+pub const STOP_WORDS_EN: &[&str] = &[
+    "the", "a", "an", "and", "or", "of", "in", "on", "for", "to", "with", "at", "by", "from", "is",
+    "are", "near", "me",
+];
+
+/// True for words that carry no meaning in a query (stop words, legal forms).
+pub fn is_stop_word(word: &str) -> bool {
+    STOP_WORDS_FI.contains(&word) || STOP_WORDS_SV.contains(&word) || STOP_WORDS_EN.contains(&word)
+}
+
+/// Folds Finnish and Swedish letters to ASCII (`ä` -> `a`, `ö` -> `o`, `å` -> `a`), for the
+/// low-weight recall view.
+pub fn fold_ascii(word: &str) -> String {
+    word.chars()
+        .map(|c| match c {
+            'ä' | 'å' | 'á' | 'à' | 'â' => 'a',
+            'ö' | 'ó' | 'ò' | 'ô' | 'ø' => 'o',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'ü' | 'ú' => 'u',
+            'š' => 's',
+            'ž' => 'z',
+            other => other,
+        })
+        .collect()
+}
+
+thread_local! {
+    static FI_STEMMER: Stemmer = Stemmer::create(Algorithm::Finnish);
+    static SV_STEMMER: Stemmer = Stemmer::create(Algorithm::Swedish);
+    static EN_STEMMER: Stemmer = Stemmer::create(Algorithm::English);
+}
+
+pub fn stem_fi(word: &str) -> String {
+    FI_STEMMER.with(|s| s.stem(word).into_owned())
+}
+
+pub fn stem_sv(word: &str) -> String {
+    SV_STEMMER.with(|s| s.stem(word).into_owned())
+}
+
+pub fn stem_en(word: &str) -> String {
+    EN_STEMMER.with(|s| s.stem(word).into_owned())
+}
+
+/// One Finnish reading of a word: its lemma and, for a compound, its parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reading {
+    pub lemma: String,
+    /// Compound parts (each a form the document side indexes too); empty when not a compound.
+    pub parts: Vec<String>,
+    pub proper: bool,
+}
+
+/// Every form of one word the index and the query builder use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WordForms {
+    /// Lower-cased surface form.
+    pub exact: String,
+    /// Finnish readings from the morphological analyser (empty when it does not know the word).
+    pub readings: Vec<Reading>,
+    /// Snowball Finnish stem: the fallback for unknown words.
+    pub stem: String,
+    /// ASCII-folded surface form.
+    pub folded: String,
+}
+
+impl WordForms {
+    /// True when the analyser knows the word from its lexicon (not a guess).
+    pub fn known(&self) -> bool {
+        !self.readings.is_empty()
+    }
+}
+
+/// Analyses one lower-cased NFC word.
+pub fn word_forms(word: &str) -> WordForms {
+    let readings = super::finnish::analyzer()
+        .analyze(word)
+        .readings
+        .into_iter()
+        .filter(|r| !r.guessed)
+        .map(|r| Reading {
+            lemma: r.lemma,
+            parts: r.parts,
+            proper: r.proper,
+        })
+        .collect();
+    WordForms {
+        exact: word.to_string(),
+        readings,
+        stem: stem_fi(word),
+        folded: fold_ascii(word),
+    }
+}
+
+/// The tokens each view indexes for one piece of document text.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct DocTokens {
+    /// Lower-cased surface words.
+    pub exact: Vec<String>,
+    /// Lemmas and compound parts (Finnish), plus the stem of words the analyser does not know.
+    pub lemma: Vec<String>,
+    /// Snowball stems of every word.
+    pub stem: Vec<String>,
+    /// ASCII-folded words.
+    pub folded: Vec<String>,
+}
+
+/// Analyses Finnish (or unknown-language) document text into every view.
+pub fn doc_tokens_fi(text: &str) -> DocTokens {
+    let text = normalize(text);
+    let mut out = DocTokens::default();
+    for (_, w) in words(&text) {
+        let forms = word_forms(&w);
+        let mut lemma: BTreeSet<String> = BTreeSet::new();
+        for r in &forms.readings {
+            lemma.insert(r.lemma.clone());
+            lemma.extend(r.parts.iter().cloned());
+        }
+        if lemma.is_empty() {
+            // Unknown word: its stem stands in for the lemma so inflected forms still meet.
+            lemma.insert(forms.stem.clone());
+            lemma.insert(forms.exact.clone());
+        }
+        out.lemma.extend(lemma);
+        out.stem.push(forms.stem);
+        out.folded.push(forms.folded);
+        out.exact.push(forms.exact);
+    }
+    out
+}
+
+/// Stemmed tokens of Swedish text.
+pub fn doc_tokens_sv(text: &str) -> Vec<String> {
+    let text = normalize(text);
+    words(&text).map(|(_, w)| stem_sv(&w)).collect()
+}
+
+/// Stemmed tokens of English text.
+pub fn doc_tokens_en(text: &str) -> Vec<String> {
+    let text = normalize(text);
+    words(&text).map(|(_, w)| stem_en(&w)).collect()
+}
+
+/// Prefixes of each word for type-ahead (2 to 20 characters).
+pub fn prefix_tokens(text: &str) -> Vec<String> {
+    let text = normalize(text);
+    let mut out = BTreeSet::new();
+    for (_, w) in words(&text) {
+        for variant in [w.clone(), fold_ascii(&w)] {
+            let chars: Vec<char> = variant.chars().collect();
+            for n in 2..=chars.len().min(20) {
+                out.insert(chars[..n].iter().collect::<String>());
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_merges_umlauts() {
+        assert_eq!(fold_ascii("hämeenlinna"), "hameenlinna");
+        assert_eq!(fold_ascii("åbo"), "abo");
+    }
+
+    #[test]
+    fn stop_words_include_legal_forms() {
+        assert!(is_stop_word("ry"));
+        assert!(is_stop_word("rf"));
+        assert!(!is_stop_word("kuoro"));
+    }
+
+    #[test]
+    fn prefixes_cover_folded_forms() {
+        let p = prefix_tokens("Hämeenlinna");
+        assert!(p.contains(&"hä".to_string()));
+        assert!(p.contains(&"hame".to_string()));
+    }
+}

@@ -1,0 +1,323 @@
+//! Turning a validated record into a tantivy document with every text view filled.
+
+use serde::{Deserialize, Serialize};
+use tantivy::TantivyDocument;
+use tantivy::tokenizer::{PreTokenizedString, Token};
+
+use crate::analysis::views::{self, DocTokens};
+use crate::geo::{LatLon, grid};
+use crate::model::{Activity, Lang, Localized, Organisation, Record, RecordType};
+use crate::reference::{Vocabulary, reference};
+use crate::schema::Fields;
+
+/// What the index stores per document: the record itself plus what a hit needs from elsewhere.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredDoc {
+    pub record: Record,
+    /// The organisation's name, for an activity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation_name: Option<Localized>,
+    /// The point used for distances: the record's own, or its municipality centre.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub point: Option<LatLon>,
+    /// True when `point` is a municipality centre.
+    #[serde(default)]
+    pub point_is_approximate: bool,
+}
+
+fn pretokenized(tokens: Vec<String>) -> PreTokenizedString {
+    let mut text = String::new();
+    let toks = tokens
+        .into_iter()
+        .enumerate()
+        .map(|(position, t)| {
+            let from = text.len();
+            text.push_str(&t);
+            let to = text.len();
+            text.push(' ');
+            Token {
+                offset_from: from,
+                offset_to: to,
+                position,
+                text: t,
+                position_length: 1,
+            }
+        })
+        .collect();
+    PreTokenizedString { text, tokens: toks }
+}
+
+fn add_tokens(doc: &mut TantivyDocument, field: tantivy::schema::Field, tokens: Vec<String>) {
+    if !tokens.is_empty() {
+        doc.add_pre_tokenized_text(field, pretokenized(tokens));
+    }
+}
+
+/// Days since the Unix epoch of an ISO 8601 date or date-time (its date part).
+pub fn day_number(iso: &str) -> Option<i64> {
+    let date_part = iso.get(..10)?;
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    let date = time::Date::parse(date_part, &fmt).ok()?;
+    Some(i64::from(date.to_julian_day()) - 2_440_588)
+}
+
+struct Views {
+    name: DocTokens,
+    name_sv: Vec<String>,
+    name_en: Vec<String>,
+    text: DocTokens,
+    text_sv: Vec<String>,
+    text_en: Vec<String>,
+    prefix: Vec<String>,
+}
+
+impl Views {
+    fn new() -> Self {
+        Views {
+            name: DocTokens::default(),
+            name_sv: Vec::new(),
+            name_en: Vec::new(),
+            text: DocTokens::default(),
+            text_sv: Vec::new(),
+            text_en: Vec::new(),
+            prefix: Vec::new(),
+        }
+    }
+
+    fn add_name(&mut self, names: &Localized) {
+        for (lang, text) in names.iter() {
+            self.prefix.extend(views::prefix_tokens(text));
+            match lang {
+                Lang::Fi => append(&mut self.name, views::doc_tokens_fi(text)),
+                Lang::Sv => {
+                    self.name_sv.extend(views::doc_tokens_sv(text));
+                    // Swedish names are also matched exactly and folded.
+                    let t = views::doc_tokens_fi(text);
+                    self.name.exact.extend(t.exact);
+                    self.name.folded.extend(t.folded);
+                }
+                Lang::En => {
+                    self.name_en.extend(views::doc_tokens_en(text));
+                    let t = views::doc_tokens_fi(text);
+                    self.name.exact.extend(t.exact);
+                    self.name.folded.extend(t.folded);
+                }
+            }
+        }
+    }
+
+    fn add_text(&mut self, texts: &Localized) {
+        for (lang, text) in texts.iter() {
+            match lang {
+                Lang::Fi => append(&mut self.text, views::doc_tokens_fi(text)),
+                Lang::Sv => {
+                    self.text_sv.extend(views::doc_tokens_sv(text));
+                    let t = views::doc_tokens_fi(text);
+                    self.text.exact.extend(t.exact);
+                    self.text.folded.extend(t.folded);
+                }
+                Lang::En => {
+                    self.text_en.extend(views::doc_tokens_en(text));
+                    let t = views::doc_tokens_fi(text);
+                    self.text.exact.extend(t.exact);
+                    self.text.folded.extend(t.folded);
+                }
+            }
+        }
+    }
+}
+
+fn append(into: &mut DocTokens, from: DocTokens) {
+    into.exact.extend(from.exact);
+    into.lemma.extend(from.lemma);
+    into.stem.extend(from.stem);
+    into.folded.extend(from.folded);
+}
+
+/// Builds the tantivy document of a record. `organisation` is the owner of an activity, when known.
+pub fn build_document(
+    fields: &Fields,
+    record: &Record,
+    organisation: Option<&Organisation>,
+) -> Option<(TantivyDocument, StoredDoc)> {
+    let r = reference();
+    let mut doc = TantivyDocument::new();
+    let mut v = Views::new();
+    let (common, record_type, municipalities, location_points, national) = match record {
+        Record::Organisation(o) => {
+            let points: Vec<(LatLon, String)> = o
+                .locations
+                .iter()
+                .filter_map(|l| l.point.map(|p| (p, l.municipality.clone())))
+                .collect();
+            let munis = o.all_municipalities();
+            let national = munis.is_empty();
+            (&o.common, RecordType::Organisation, munis, points, national)
+        }
+        Record::Activity(a) => {
+            let points: Vec<(LatLon, String)> = a
+                .location
+                .iter()
+                .filter_map(|l| l.point.map(|p| (p, l.municipality.clone())))
+                .collect();
+            let munis = a.all_municipalities();
+            let national = munis.is_empty();
+            (&a.common, RecordType::Activity, munis, points, national)
+        }
+        Record::Delete(_) => return None,
+    };
+
+    doc.add_text(fields.id, &common.id);
+    doc.add_text(fields.record_type, record_type.as_str());
+    v.add_name(&common.name);
+    v.add_text(&common.description);
+
+    let mut organisation_name = None;
+    if let Record::Activity(a) = record {
+        doc.add_text(fields.org_id, &a.organisation_id);
+        if let Some(org) = organisation {
+            // The organisation's name helps find its activities ("Martat" finds their clubs).
+            v.add_text(&org.common.name);
+            organisation_name = Some(org.common.name.clone());
+        }
+        if let Some(schedule) = &a.schedule {
+            v.add_text(&schedule.text);
+        }
+        if let Some(loc) = &a.location {
+            v.add_text(&loc.name);
+        }
+        if let Some(kind) = &a.kind {
+            doc.add_text(fields.kind, kind);
+        }
+        doc.add_u64(fields.free, u64::from(a.free));
+        doc.add_u64(fields.accessible, u64::from(a.accessible));
+        doc.add_u64(fields.online, u64::from(a.online));
+    } else {
+        doc.add_u64(fields.free, 0);
+        doc.add_u64(fields.accessible, 0);
+        doc.add_u64(fields.online, 0);
+    }
+    if let Record::Organisation(o) = record {
+        for loc in &o.locations {
+            v.add_text(&loc.name);
+        }
+    }
+
+    // Vocabulary labels in all languages, analysed like text, at their own weight.
+    let mut tags = DocTokens::default();
+    let mut tag_labels = Vec::new();
+    for code in &common.themes {
+        doc.add_text(fields.theme, code);
+        if let Some(t) = r.term(Vocabulary::Theme, code) {
+            tag_labels.push(t.label.clone());
+        }
+    }
+    for code in &common.target_groups {
+        doc.add_text(fields.target_group, code);
+        if let Some(t) = r.term(Vocabulary::TargetGroup, code) {
+            tag_labels.push(t.label.clone());
+        }
+    }
+    if let Record::Activity(a) = record
+        && let Some(t) = a
+            .kind
+            .as_deref()
+            .and_then(|k| r.term(Vocabulary::ActivityKind, k))
+    {
+        tag_labels.push(t.label.clone());
+    }
+    for label in &tag_labels {
+        for (lang, text) in label.iter() {
+            match lang {
+                Lang::Fi => append(&mut tags, views::doc_tokens_fi(text)),
+                Lang::Sv => v.text_sv.extend(views::doc_tokens_sv(text)),
+                Lang::En => v.text_en.extend(views::doc_tokens_en(text)),
+            }
+        }
+    }
+    for code in &common.languages {
+        doc.add_text(fields.language, code);
+    }
+    doc.add_u64(fields.plain_language, u64::from(common.plain_language));
+
+    let mut counties = Vec::new();
+    for code in &municipalities {
+        doc.add_text(fields.municipality, code);
+        if let Some(m) = r.municipality(code)
+            && !counties.contains(&m.county)
+        {
+            counties.push(m.county.clone());
+        }
+    }
+    for c in &counties {
+        doc.add_text(fields.county, c);
+    }
+    doc.add_u64(fields.national, u64::from(national));
+
+    // The point: the first location's own, else the first municipality's centre.
+    let (point, approximate) = match location_points.first() {
+        Some((p, _)) => (Some(*p), false),
+        None => (
+            municipalities
+                .first()
+                .and_then(|c| r.municipality(c))
+                .map(|m| m.centre),
+            true,
+        ),
+    };
+    if let Some(p) = point {
+        doc.add_f64(fields.lat, p.lat());
+        doc.add_f64(fields.lon, p.lon());
+        doc.add_u64(fields.has_point, u64::from(!approximate));
+        for t in grid::point_terms(p) {
+            doc.add_text(fields.geo_cell, &t);
+        }
+    }
+    doc.add_i64(
+        fields.updated_day,
+        common
+            .updated_at
+            .as_deref()
+            .and_then(day_number)
+            .unwrap_or(0),
+    );
+
+    add_tokens(&mut doc, fields.name_exact, v.name.exact.clone());
+    add_tokens(&mut doc, fields.name_lemma, v.name.lemma.clone());
+    add_tokens(&mut doc, fields.name_sv, v.name_sv.clone());
+    add_tokens(&mut doc, fields.name_en, v.name_en.clone());
+    add_tokens(&mut doc, fields.name_prefix, v.prefix);
+    // Name words count as text too, so a query word found in the name or the description
+    // meets one field; the name fields add the name boost on top.
+    let mut text = v.text;
+    append(&mut text, v.name);
+    add_tokens(&mut doc, fields.text_exact, text.exact);
+    add_tokens(&mut doc, fields.text_lemma, text.lemma);
+    add_tokens(&mut doc, fields.text_stem, text.stem);
+    add_tokens(&mut doc, fields.text_folded, text.folded);
+    let mut sv = v.text_sv;
+    sv.extend(v.name_sv);
+    add_tokens(&mut doc, fields.text_sv, sv);
+    let mut en = v.text_en;
+    en.extend(v.name_en);
+    add_tokens(&mut doc, fields.text_en, en);
+    add_tokens(&mut doc, fields.tags_lemma, tags.lemma);
+
+    let stored = StoredDoc {
+        record: record.clone(),
+        organisation_name,
+        point,
+        point_is_approximate: approximate,
+    };
+    let json = serde_json::to_string(&stored).ok()?;
+    doc.add_text(fields.stored, json);
+    Some((doc, stored))
+}
+
+/// Reads the owner organisation of an activity record, if it is one.
+pub fn activity_of(record: &Record) -> Option<&Activity> {
+    match record {
+        Record::Activity(a) => Some(a),
+        _ => None,
+    }
+}

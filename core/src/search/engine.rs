@@ -1,0 +1,999 @@
+//! [`Engine`]: a published index opened for searching. Cheap to share between threads.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
+use tantivy::columnar::StrColumn;
+use tantivy::query::{
+    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery, TermSetQuery,
+};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{
+    DocAddress, DocId, Index, IndexReader, ReloadPolicy, Score, SegmentReader, TantivyDocument,
+    Term,
+};
+
+use tantivy::query::doc_predicate_query::{DocPredicateQuery, FunctionPredicate};
+
+use super::highlight::{highlight, schedule_text};
+use super::query::{ParsedQuery, any_of, const_term, flag, parse_query, word_query};
+use super::types::*;
+use crate::geo::{BoundingBox, LatLon, grid};
+use crate::index::{Generation, GenerationMeta, IndexStore, StoreError, StoredDoc};
+use crate::model::{Activity, Lang, Localized, Organisation, Record, RecordType};
+use crate::reference::{Vocabulary, reference};
+use crate::schema::Fields;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("index error: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+}
+
+/// Why a search could not be answered. Input errors are the caller's; the rest are internal.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("index error: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+}
+
+/// Records a stale flag is raised for: not updated within this many days.
+pub const STALE_AFTER_DAYS: i64 = 365;
+
+/// An organisation with its activities.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OrganisationDetail {
+    pub organisation: Organisation,
+    pub activities: Vec<Activity>,
+    pub stale: bool,
+}
+
+/// An activity with its organisation.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ActivityDetail {
+    pub activity: Activity,
+    pub organisation: Option<Organisation>,
+    pub stale: bool,
+}
+
+/// A published index, open for searching.
+pub struct Engine {
+    reader: IndexReader,
+    fields: Fields,
+    meta: GenerationMeta,
+    generation: Generation,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("generation", &self.meta.generation)
+            .finish()
+    }
+}
+
+/// Today as days since the Unix epoch.
+pub fn today() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| (d.as_secs() / 86_400) as i64)
+        .unwrap_or(0)
+}
+
+fn is_stale(updated_at: Option<&str>, today: i64) -> bool {
+    match updated_at.and_then(crate::index::document::day_number) {
+        Some(day) => today - day > STALE_AFTER_DAYS,
+        None => true,
+    }
+}
+
+impl Engine {
+    /// Opens the generation published under `root`.
+    pub fn open(root: &Path) -> Result<Engine, EngineError> {
+        let store = IndexStore::open(root)?;
+        let generation = store.require_current()?;
+        Self::open_generation(generation)
+    }
+
+    /// Opens one generation directory.
+    pub fn open_generation(generation: Generation) -> Result<Engine, EngineError> {
+        let meta = generation.read_meta()?;
+        let index = Index::open_in_dir(&generation.path)?;
+        let fields = Fields::from_schema(&index.schema())?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Engine {
+            reader,
+            fields,
+            meta,
+            generation,
+        })
+    }
+
+    pub fn meta(&self) -> &GenerationMeta {
+        &self.meta
+    }
+
+    pub fn generation(&self) -> &Generation {
+        &self.generation
+    }
+
+    pub fn doc_count(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// The tantivy query for a request, with the parsed query it came from.
+    fn build_query(
+        &self,
+        req: &SearchRequest,
+        parsed: &ParsedQuery,
+        all_words: bool,
+    ) -> Box<dyn Query> {
+        let f = &self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if parsed.words.is_empty() {
+            clauses.push((
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(Box::new(AllQuery), 1.0)),
+            ));
+        } else if all_words || parsed.words.len() == 1 {
+            for w in &parsed.words {
+                clauses.push((Occur::Must, word_query(f, w)));
+            }
+        } else {
+            let words: Vec<(Occur, Box<dyn Query>)> = parsed
+                .words
+                .iter()
+                .map(|w| (Occur::Should, word_query(f, w)))
+                .collect();
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(words))));
+        }
+
+        // Places: the request's municipalities and counties, and places read from the text.
+        // National services (no municipality) serve every place and stay in, ranked below.
+        let mut munis = req.municipalities.clone();
+        for p in &parsed.places {
+            if !munis.contains(p) {
+                munis.push(p.clone());
+            }
+        }
+        if !munis.is_empty() || !req.counties.is_empty() {
+            let mut place_any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            if !munis.is_empty() {
+                place_any.push((Occur::Should, any_of(f.municipality, &munis)));
+                for m in &munis {
+                    clauses.push((Occur::Should, const_term(f.municipality, m, 2.0)));
+                }
+            }
+            if !req.counties.is_empty() {
+                place_any.push((Occur::Should, any_of(f.county, &req.counties)));
+                for c in &req.counties {
+                    clauses.push((Occur::Should, const_term(f.county, c, 1.0)));
+                }
+            }
+            place_any.push((Occur::Should, flag(f.national, true)));
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(place_any))));
+        }
+
+        let keyword_filters = [
+            (f.theme, &req.themes),
+            (f.target_group, &req.target_groups),
+            (f.kind, &req.kinds),
+            (f.language, &req.languages),
+        ];
+        for (field, values) in keyword_filters {
+            if !values.is_empty() {
+                clauses.push((Occur::Must, any_of(field, values)));
+            }
+        }
+        if let Some(t) = req.record_type {
+            clauses.push((
+                Occur::Must,
+                any_of(f.record_type, &[t.as_str().to_string()]),
+            ));
+        }
+        let flags = [
+            (f.free, req.free),
+            (f.accessible, req.accessible),
+            (f.online, req.online),
+            (f.plain_language, req.plain_language),
+        ];
+        for (field, value) in flags {
+            if let Some(v) = value {
+                clauses.push((Occur::Must, flag(field, v)));
+            }
+        }
+        if let Some(near) = &req.near
+            && let Some(radius_km) = near.radius_km
+        {
+            clauses.push((Occur::Must, self.radius_filter(near.point, radius_km)));
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// Documents whose point lies within `radius_km` of `center`: grid cells on the posting-list
+    /// path narrow the candidates, the exact haversine distance decides.
+    fn radius_filter(&self, center: LatLon, radius_km: f64) -> Box<dyn Query> {
+        let radius_m = radius_km * 1000.0;
+        let bbox = BoundingBox::around(center, radius_m);
+        let cells = grid::covering_terms(&bbox);
+        let cell_query = TermSetQuery::new(
+            cells
+                .iter()
+                .map(|c| Term::from_field_text(self.fields.geo_cell, c)),
+        );
+        let predicate = FunctionPredicate::from(move |seg: &SegmentReader| -> tantivy::Result<_> {
+            let lat = seg.fast_fields().f64("lat")?;
+            let lon = seg.fast_fields().f64("lon")?;
+            Ok(move |doc: DocId| match (lat.first(doc), lon.first(doc)) {
+                (Some(la), Some(lo)) => LatLon::new(la, lo)
+                    .map(|p| bbox.contains(p) && p.distance_m(center) <= radius_m)
+                    .unwrap_or(false),
+                _ => false,
+            })
+        });
+        let exact: DocPredicateQuery = predicate.into();
+        Box::new(ConstScoreQuery::new(
+            Box::new(BooleanQuery::new(vec![
+                (Occur::Must, Box::new(cell_query) as Box<dyn Query>),
+                (Occur::Must, Box::new(exact)),
+            ])),
+            0.0,
+        ))
+    }
+
+    /// Answers a search request.
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResponse, SearchError> {
+        if req.q.chars().count() > limits::MAX_QUERY_CHARS {
+            return Err(SearchError::InvalidRequest(format!(
+                "q is longer than {} characters",
+                limits::MAX_QUERY_CHARS
+            )));
+        }
+        if req.limit > limits::MAX_LIMIT || req.offset + req.limit > limits::MAX_DEPTH {
+            return Err(SearchError::InvalidRequest(format!(
+                "limit may be at most {} and offset + limit at most {}",
+                limits::MAX_LIMIT,
+                limits::MAX_DEPTH
+            )));
+        }
+        if req.sort == Sort::Distance && req.near.is_none() {
+            return Err(SearchError::InvalidRequest(
+                "sort=distance needs near=lat,lon".into(),
+            ));
+        }
+        let parsed = parse_query(&req.q, req.places_in_text);
+        let searcher = self.reader.searcher();
+        let mut query = self.build_query(req, &parsed, true);
+        let mut total = searcher.search(&query, &Count)? as u64;
+        if total == 0 && parsed.words.len() > 1 {
+            // No record has every word: rank records by how many (and how well) they match.
+            query = self.build_query(req, &parsed, false);
+            total = searcher.search(&query, &Count)? as u64;
+        }
+
+        let near = req.near.map(|n| n.point);
+        let sort = req.sort;
+        let empty_text = parsed.words.is_empty();
+        let collector = TopDocs::with_limit(req.limit.max(1))
+            .and_offset(req.offset)
+            .tweak_score(move |seg: &SegmentReader| {
+                let lat = seg.fast_fields().f64("lat").ok();
+                let lon = seg.fast_fields().f64("lon").ok();
+                let updated = seg.fast_fields().i64("updated_day").ok();
+                move |doc: DocId, score: Score| -> f64 {
+                    let distance_km = match (near, &lat, &lon) {
+                        (Some(c), Some(la), Some(lo)) => match (la.first(doc), lo.first(doc)) {
+                            (Some(a), Some(b)) => LatLon::new(a, b)
+                                .map(|p| p.distance_m(c) / 1000.0)
+                                .unwrap_or(f64::INFINITY),
+                            _ => f64::INFINITY,
+                        },
+                        _ => f64::INFINITY,
+                    };
+                    let day = updated.as_ref().and_then(|u| u.first(doc)).unwrap_or(0) as f64;
+                    let score = f64::from(score);
+                    match sort {
+                        Sort::Distance => -distance_km,
+                        Sort::Updated => day + score.min(1e6) * 1e-7,
+                        Sort::Relevance if near.is_some() => {
+                            let decay = if distance_km.is_finite() {
+                                1.0 / (1.0 + distance_km / 10.0)
+                            } else {
+                                0.05
+                            };
+                            if empty_text {
+                                decay
+                            } else {
+                                score * (0.3 + 0.7 * decay)
+                            }
+                        }
+                        Sort::Relevance => score,
+                    }
+                }
+            });
+        let top = if req.limit == 0 {
+            Vec::new()
+        } else {
+            searcher.search(&query, &collector)?
+        };
+
+        let mut facets = BTreeMap::new();
+        for facet in &req.facets {
+            // Each facet's counts apply every filter except its own, so a chooser can show how
+            // many results picking another value would give.
+            let counts = if self.filters_facet(req, *facet) {
+                let mut relaxed = req.clone();
+                clear_facet_filter(&mut relaxed, *facet);
+                let q = self.build_query(&relaxed, &parsed, true);
+                searcher.search(&q, &FacetCounter::new(facet_field(*facet)))?
+            } else {
+                searcher.search(&query, &FacetCounter::new(facet_field(*facet)))?
+            };
+            facets.insert(
+                facet.name().to_string(),
+                label_facet(*facet, counts, req.lang),
+            );
+        }
+
+        let forms = parsed.highlight_forms();
+        let today = today();
+        let mut hits = Vec::with_capacity(top.len());
+        for (key, addr) in top {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let Some(stored) = stored_of(&self.fields, &doc) else {
+                continue;
+            };
+            let score = match sort {
+                Sort::Relevance => key as f32,
+                _ => 0.0,
+            };
+            if let Some(hit) = to_hit(&stored, req.lang, near, &forms, score, today) {
+                hits.push(hit);
+            }
+        }
+        let r = reference();
+        let understood = Understanding {
+            places: parsed
+                .places
+                .iter()
+                .filter_map(|c| r.municipality(c))
+                .map(|m| Labelled {
+                    code: m.code.clone(),
+                    label: label(&m.name, req.lang),
+                })
+                .collect(),
+            terms: parsed.words.iter().map(|w| w.forms.exact.clone()).collect(),
+            ignored: parsed.ignored.clone(),
+            themes: labels(
+                Vocabulary::Theme,
+                parsed.words.iter().flat_map(|w| w.expansion.themes.iter()),
+                req.lang,
+            ),
+            target_groups: labels(
+                Vocabulary::TargetGroup,
+                parsed
+                    .words
+                    .iter()
+                    .flat_map(|w| w.expansion.target_groups.iter()),
+                req.lang,
+            ),
+        };
+        Ok(SearchResponse {
+            total,
+            hits,
+            facets,
+            understood,
+        })
+    }
+
+    fn filters_facet(&self, req: &SearchRequest, facet: Facet) -> bool {
+        match facet {
+            Facet::Type => req.record_type.is_some(),
+            Facet::Theme => !req.themes.is_empty(),
+            Facet::TargetGroup => !req.target_groups.is_empty(),
+            Facet::Kind => !req.kinds.is_empty(),
+            Facet::Language => !req.languages.is_empty(),
+            Facet::Municipality => !req.municipalities.is_empty(),
+            Facet::County => !req.counties.is_empty(),
+        }
+    }
+
+    /// A short explanation of each top hit's score, for `indexer search --explain`.
+    pub fn explain(&self, req: &SearchRequest) -> Result<Vec<(String, f32, String)>, SearchError> {
+        let parsed = parse_query(&req.q, req.places_in_text);
+        let searcher = self.reader.searcher();
+        let query = self.build_query(req, &parsed, true);
+        let top = searcher.search(
+            &query,
+            &TopDocs::with_limit(req.limit.max(1)).order_by_score(),
+        )?;
+        let mut out = Vec::new();
+        for (score, addr) in top {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let id = doc
+                .get_first(self.fields.id)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string();
+            let explanation = query.explain(&searcher, addr)?;
+            out.push((id, score, summarize_explanation(&explanation)));
+        }
+        Ok(out)
+    }
+
+    /// Autocomplete over record names, themes, target groups and municipalities.
+    pub fn suggest(
+        &self,
+        q: &str,
+        lang: Lang,
+        limit: usize,
+    ) -> Result<Vec<Suggestion>, SearchError> {
+        let limit = limit.min(limits::MAX_SUGGESTIONS);
+        let text = crate::analysis::normalize(q);
+        if text.chars().count() > limits::MAX_QUERY_CHARS {
+            return Err(SearchError::InvalidRequest(format!(
+                "q is longer than {} characters",
+                limits::MAX_QUERY_CHARS
+            )));
+        }
+        let words: Vec<String> = crate::analysis::words(&text)
+            .map(|(_, w)| w)
+            .take(limits::MAX_QUERY_TERMS)
+            .collect();
+        let Some(last) = words.last() else {
+            return Ok(Vec::new());
+        };
+        let last_prefix: String = last.chars().take(20).collect();
+        let mut out: Vec<Suggestion> = Vec::new();
+        let r = reference();
+        // Vocabulary labels and municipalities whose name starts with the text.
+        let whole = crate::reference::name_key(&text);
+        let folded_whole = crate::analysis::views::fold_ascii(&whole);
+        let starts = |label: &str| {
+            let key = crate::reference::name_key(label);
+            key.starts_with(&whole)
+                || crate::analysis::views::fold_ascii(&key).starts_with(&folded_whole)
+        };
+        for (vocab, kind) in [
+            (Vocabulary::Theme, SuggestionKind::Theme),
+            (Vocabulary::TargetGroup, SuggestionKind::TargetGroup),
+        ] {
+            for t in r.vocabulary(vocab) {
+                let l = label(&t.label, lang);
+                if starts(&l) {
+                    out.push(Suggestion {
+                        text: l,
+                        kind,
+                        value: t.code.clone(),
+                    });
+                }
+            }
+        }
+        for m in &r.municipalities {
+            let l = label(&m.name, lang);
+            if starts(&l) || m.name.iter().any(|(_, n)| starts(n)) {
+                out.push(Suggestion {
+                    text: l,
+                    kind: SuggestionKind::Municipality,
+                    value: m.code.clone(),
+                });
+            }
+        }
+        out.truncate(limit / 2);
+        // Record names: every earlier word whole, the last as a prefix.
+        if last_prefix.chars().count() >= 2 {
+            let f = &self.fields;
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.name_prefix, &last_prefix),
+                    IndexRecordOption::Basic,
+                )) as Box<dyn Query>,
+            )];
+            for w in &words[..words.len() - 1] {
+                clauses.push((
+                    Occur::Must,
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(
+                            f.name_prefix,
+                            &w.chars().take(20).collect::<String>(),
+                        ),
+                        IndexRecordOption::Basic,
+                    )),
+                ));
+            }
+            // Organisations first, then activities; shorter names first within each.
+            clauses.push((
+                Occur::Should,
+                const_term(f.record_type, "organisation", 0.5),
+            ));
+            let query = BooleanQuery::new(clauses);
+            let searcher = self.reader.searcher();
+            let top = searcher.search(&query, &TopDocs::with_limit(limit * 3).order_by_score())?;
+            let mut names: Vec<(f32, Suggestion)> = Vec::new();
+            for (score, addr) in top {
+                let doc: TantivyDocument = searcher.doc(addr)?;
+                let Some(stored) = stored_of(f, &doc) else {
+                    continue;
+                };
+                let (common, kind) = match &stored.record {
+                    Record::Organisation(o) => (&o.common, SuggestionKind::Organisation),
+                    Record::Activity(a) => (&a.common, SuggestionKind::Activity),
+                    Record::Delete(_) => continue,
+                };
+                let Some((_, name)) = common.name.pick(lang) else {
+                    continue;
+                };
+                if names.iter().any(|(_, s)| s.text == name) {
+                    continue;
+                }
+                let rank = score - name.chars().count() as f32 * 0.001;
+                names.push((
+                    rank,
+                    Suggestion {
+                        text: name.to_string(),
+                        kind,
+                        value: common.id.clone(),
+                    },
+                ));
+            }
+            names.sort_by(|a, b| b.0.total_cmp(&a.0));
+            for (_, s) in names {
+                if out.len() >= limit {
+                    break;
+                }
+                out.push(s);
+            }
+        }
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    fn stored_by_term(&self, term: Term, max: usize) -> Result<Vec<StoredDoc>, SearchError> {
+        let searcher = self.reader.searcher();
+        let q = TermQuery::new(term, IndexRecordOption::Basic);
+        let top = searcher.search(&q, &TopDocs::with_limit(max.max(1)).order_by_score())?;
+        let mut out = Vec::new();
+        for (_, addr) in top {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            if let Some(s) = stored_of(&self.fields, &doc) {
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The stored record with this id (organisation or activity).
+    pub fn get(&self, id: &str) -> Result<Option<Record>, SearchError> {
+        Ok(self
+            .stored_by_term(Term::from_field_text(self.fields.id, id), 1)?
+            .into_iter()
+            .next()
+            .map(|s| s.record))
+    }
+
+    /// An organisation with all its activities.
+    pub fn organisation(&self, id: &str) -> Result<Option<OrganisationDetail>, SearchError> {
+        let Some(Record::Organisation(organisation)) = self.get(id)? else {
+            return Ok(None);
+        };
+        let mut activities: Vec<Activity> = self
+            .stored_by_term(Term::from_field_text(self.fields.org_id, id), 10_000)?
+            .into_iter()
+            .filter_map(|s| match s.record {
+                Record::Activity(a) => Some(a),
+                _ => None,
+            })
+            .collect();
+        activities.sort_by(|a, b| a.common.id.cmp(&b.common.id));
+        let stale = is_stale(organisation.common.updated_at.as_deref(), today());
+        Ok(Some(OrganisationDetail {
+            organisation,
+            activities,
+            stale,
+        }))
+    }
+
+    /// An activity with its organisation.
+    pub fn activity(&self, id: &str) -> Result<Option<ActivityDetail>, SearchError> {
+        let Some(Record::Activity(activity)) = self.get(id)? else {
+            return Ok(None);
+        };
+        let organisation = match self.get(&activity.organisation_id)? {
+            Some(Record::Organisation(o)) => Some(o),
+            _ => None,
+        };
+        let stale = is_stale(activity.common.updated_at.as_deref(), today());
+        Ok(Some(ActivityDetail {
+            activity,
+            organisation,
+            stale,
+        }))
+    }
+
+    /// Every stored record, in index order (for stats and exports).
+    pub fn all_records(&self) -> Result<Vec<Record>, SearchError> {
+        let searcher = self.reader.searcher();
+        let mut out = Vec::new();
+        for (seg_ord, seg) in searcher.segment_readers().iter().enumerate() {
+            for doc_id in seg.doc_ids_alive() {
+                let doc: TantivyDocument = searcher.doc(DocAddress::new(seg_ord as u32, doc_id))?;
+                if let Some(s) = stored_of(&self.fields, &doc) {
+                    out.push(s.record);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn summarize_explanation(e: &tantivy::query::Explanation) -> String {
+    // Keep the leaves that contributed, e.g. "name_lemma:kuoro 3.1, text_exact:kuoro 1.2".
+    let json = e.to_pretty_json();
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap_or(serde_json::Value::Null);
+    let mut parts = Vec::new();
+    collect_leaves(&v, &mut parts);
+    parts.sort_by(|a, b| b.1.total_cmp(&a.1));
+    parts
+        .into_iter()
+        .take(6)
+        .map(|(d, s)| format!("{d} {s:.2}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn collect_leaves(v: &serde_json::Value, out: &mut Vec<(String, f64)>) {
+    let desc = v.get("description").and_then(|d| d.as_str()).unwrap_or("");
+    let value = v.get("value").and_then(|d| d.as_f64()).unwrap_or(0.0);
+    if desc.starts_with("TermQuery") || desc.contains("Term(") {
+        if value > 0.0 {
+            out.push((desc.chars().take(80).collect(), value));
+        }
+        return;
+    }
+    if let Some(children) = v.get("details").and_then(|d| d.as_array()) {
+        for c in children {
+            collect_leaves(c, out);
+        }
+    }
+}
+
+fn stored_of(fields: &Fields, doc: &TantivyDocument) -> Option<StoredDoc> {
+    let json = doc.get_first(fields.stored).and_then(|v| v.as_str())?;
+    serde_json::from_str(json).ok()
+}
+
+fn label(text: &Localized, lang: Lang) -> String {
+    text.pick(lang)
+        .map(|(_, t)| t.to_string())
+        .unwrap_or_default()
+}
+
+fn labels<'a>(
+    vocab: Vocabulary,
+    codes: impl Iterator<Item = &'a String>,
+    lang: Lang,
+) -> Vec<Labelled> {
+    let r = reference();
+    let mut out: Vec<Labelled> = Vec::new();
+    for code in codes {
+        if out.iter().any(|l| &l.code == code) {
+            continue;
+        }
+        if let Some(t) = r.term(vocab, code) {
+            out.push(Labelled {
+                code: code.clone(),
+                label: label(&t.label, lang),
+            });
+        }
+    }
+    out
+}
+
+fn to_hit(
+    stored: &StoredDoc,
+    lang: Lang,
+    near: Option<LatLon>,
+    forms: &std::collections::BTreeSet<String>,
+    score: f32,
+    today: i64,
+) -> Option<Hit> {
+    let r = reference();
+    let (common, record_type, location, municipalities) = match &stored.record {
+        Record::Organisation(o) => (
+            &o.common,
+            RecordType::Organisation,
+            o.locations.first(),
+            o.all_municipalities(),
+        ),
+        Record::Activity(a) => (
+            &a.common,
+            RecordType::Activity,
+            a.location.as_ref(),
+            a.all_municipalities(),
+        ),
+        Record::Delete(_) => return None,
+    };
+    let (name_lang, name) = common.name.pick(lang)?;
+    let (snippet_lang, snippet) = match common.description.pick(lang) {
+        Some((l, text)) => (Some(l), highlight(text, forms, 220)),
+        None => (None, Vec::new()),
+    };
+    let organisation = match (&stored.record, &stored.organisation_name) {
+        (Record::Activity(a), Some(n)) => Some(OrganisationRef {
+            id: a.organisation_id.clone(),
+            name: label(n, lang),
+        }),
+        (Record::Activity(a), None) => Some(OrganisationRef {
+            id: a.organisation_id.clone(),
+            name: String::new(),
+        }),
+        _ => None,
+    };
+    let municipality = location
+        .map(|l| l.municipality.clone())
+        .or_else(|| municipalities.first().cloned())
+        .and_then(|c| r.municipality(&c))
+        .map(|m| Labelled {
+            code: m.code.clone(),
+            label: label(&m.name, lang),
+        });
+    let hit_location = if location.is_some() || stored.point.is_some() {
+        Some(HitLocation {
+            address: location.and_then(|l| l.address.clone()),
+            postal_code: location.and_then(|l| l.postal_code.clone()),
+            post_office: location.and_then(|l| l.post_office.clone()),
+            lat: stored.point.map(|p| p.lat()),
+            lon: stored.point.map(|p| p.lon()),
+            approximate: stored.point_is_approximate,
+        })
+    } else {
+        None
+    };
+    let distance_m = match (near, stored.point) {
+        (Some(c), Some(p)) => Some((c.distance_m(p)).round()),
+        _ => None,
+    };
+    let (kind, schedule, free, accessible, online) = match &stored.record {
+        Record::Activity(a) => (
+            a.kind
+                .as_deref()
+                .and_then(|k| r.term(Vocabulary::ActivityKind, k))
+                .map(|t| Labelled {
+                    code: t.code.clone(),
+                    label: label(&t.label, lang),
+                }),
+            a.schedule.as_ref().and_then(|s| schedule_text(s, lang)),
+            a.free,
+            a.accessible,
+            a.online,
+        ),
+        _ => (None, None, false, false, false),
+    };
+    Some(Hit {
+        id: common.id.clone(),
+        record_type,
+        name: name.to_string(),
+        name_lang,
+        snippet,
+        snippet_lang,
+        organisation,
+        municipality,
+        location: hit_location,
+        distance_m,
+        themes: labels(Vocabulary::Theme, common.themes.iter(), lang),
+        target_groups: labels(Vocabulary::TargetGroup, common.target_groups.iter(), lang),
+        kind,
+        schedule,
+        free,
+        accessible,
+        online,
+        plain_language: common.plain_language,
+        languages: common.languages.clone(),
+        website: common.website.clone(),
+        email: common.email.clone(),
+        phone: common.phone.clone(),
+        updated_at: common.updated_at.clone(),
+        stale: is_stale(common.updated_at.as_deref(), today),
+        score,
+    })
+}
+
+fn facet_field(facet: Facet) -> &'static str {
+    match facet {
+        Facet::Type => "type",
+        Facet::Theme => "theme",
+        Facet::TargetGroup => "target_group",
+        Facet::Kind => "kind",
+        Facet::Language => "language",
+        Facet::Municipality => "municipality",
+        Facet::County => "county",
+    }
+}
+
+fn clear_facet_filter(req: &mut SearchRequest, facet: Facet) {
+    match facet {
+        Facet::Type => req.record_type = None,
+        Facet::Theme => req.themes.clear(),
+        Facet::TargetGroup => req.target_groups.clear(),
+        Facet::Kind => req.kinds.clear(),
+        Facet::Language => req.languages.clear(),
+        Facet::Municipality => req.municipalities.clear(),
+        Facet::County => req.counties.clear(),
+    }
+}
+
+fn label_facet(facet: Facet, counts: HashMap<String, u64>, lang: Lang) -> Vec<FacetCount> {
+    let r = reference();
+    let mut out: Vec<FacetCount> = counts
+        .into_iter()
+        .map(|(value, count)| {
+            let label = match facet {
+                Facet::Theme => r
+                    .term(Vocabulary::Theme, &value)
+                    .map(|t| label(&t.label, lang)),
+                Facet::TargetGroup => r
+                    .term(Vocabulary::TargetGroup, &value)
+                    .map(|t| label(&t.label, lang)),
+                Facet::Kind => r
+                    .term(Vocabulary::ActivityKind, &value)
+                    .map(|t| label(&t.label, lang)),
+                Facet::Municipality => r.municipality(&value).map(|m| label(&m.name, lang)),
+                Facet::County => r.county(&value).map(|c| label(&c.name, lang)),
+                Facet::Type => Some(type_label(&value, lang).to_string()),
+                Facet::Language => Some(language_label(&value, lang)),
+            }
+            .unwrap_or_else(|| value.clone());
+            FacetCount {
+                value,
+                label,
+                count,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.cmp(&b.label)));
+    out
+}
+
+fn type_label(value: &str, lang: Lang) -> &'static str {
+    match (value, lang) {
+        ("organisation", Lang::Fi) => "Järjestö",
+        ("organisation", Lang::Sv) => "Organisation",
+        ("organisation", Lang::En) => "Organisation",
+        (_, Lang::Fi) => "Toiminta",
+        (_, Lang::Sv) => "Verksamhet",
+        (_, Lang::En) => "Activity",
+    }
+}
+
+/// Display names of common service languages.
+pub fn language_label(code: &str, lang: Lang) -> String {
+    let names: &[(&str, [&str; 3])] = &[
+        ("fi", ["suomi", "finska", "Finnish"]),
+        ("sv", ["ruotsi", "svenska", "Swedish"]),
+        ("en", ["englanti", "engelska", "English"]),
+        ("se", ["pohjoissaame", "nordsamiska", "Northern Sámi"]),
+        ("smn", ["inarinsaame", "enaresamiska", "Inari Sámi"]),
+        ("sms", ["koltansaame", "skoltsamiska", "Skolt Sámi"]),
+        ("ru", ["venäjä", "ryska", "Russian"]),
+        ("et", ["viro", "estniska", "Estonian"]),
+        ("ar", ["arabia", "arabiska", "Arabic"]),
+        ("so", ["somali", "somaliska", "Somali"]),
+        ("uk", ["ukraina", "ukrainska", "Ukrainian"]),
+        ("fa", ["persia", "persiska", "Persian"]),
+        ("ku", ["kurdi", "kurdiska", "Kurdish"]),
+        ("fit", ["meänkieli", "meänkieli", "Meänkieli"]),
+        ("rom", ["romani", "romani", "Romani"]),
+        (
+            "fse",
+            [
+                "suomalainen viittomakieli",
+                "finskt teckenspråk",
+                "Finnish Sign Language",
+            ],
+        ),
+        (
+            "fss",
+            [
+                "suomenruotsalainen viittomakieli",
+                "finlandssvenskt teckenspråk",
+                "Finland-Swedish Sign Language",
+            ],
+        ),
+    ];
+    let i = match lang {
+        Lang::Fi => 0,
+        Lang::Sv => 1,
+        Lang::En => 2,
+    };
+    names
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, n)| n[i].to_string())
+        .unwrap_or_else(|| code.to_string())
+}
+
+/// Counts the values of one keyword fast field over the matching documents.
+struct FacetCounter {
+    field: &'static str,
+}
+
+impl FacetCounter {
+    fn new(field: &'static str) -> Self {
+        FacetCounter { field }
+    }
+}
+
+struct FacetSegment {
+    column: Option<StrColumn>,
+    counts: Vec<u64>,
+}
+
+impl Collector for FacetCounter {
+    type Fruit = HashMap<String, u64>;
+    type Child = FacetSegment;
+
+    fn for_segment(&self, _ord: u32, seg: &SegmentReader) -> tantivy::Result<FacetSegment> {
+        let column = seg.fast_fields().str(self.field)?;
+        let n = column.as_ref().map(|c| c.num_terms()).unwrap_or(0);
+        Ok(FacetSegment {
+            column,
+            counts: vec![0; n],
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(
+        &self,
+        fruits: Vec<HashMap<String, u64>>,
+    ) -> tantivy::Result<HashMap<String, u64>> {
+        let mut out = HashMap::new();
+        for f in fruits {
+            for (k, v) in f {
+                *out.entry(k).or_insert(0) += v;
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl SegmentCollector for FacetSegment {
+    type Fruit = HashMap<String, u64>;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        if let Some(col) = &self.column {
+            for ord in col.term_ords(doc) {
+                if let Some(c) = self.counts.get_mut(ord as usize) {
+                    *c += 1;
+                }
+            }
+        }
+    }
+
+    fn harvest(self) -> HashMap<String, u64> {
+        let mut out = HashMap::new();
+        if let Some(col) = &self.column {
+            let mut s = String::new();
+            for (ord, &count) in self.counts.iter().enumerate() {
+                if count > 0 {
+                    s.clear();
+                    if col.ord_to_str(ord as u64, &mut s).unwrap_or(false) {
+                        out.insert(s.clone(), count);
+                    }
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,407 @@
+//! Reading a query: places in the text, stop words, thesaurus expansions, and the tantivy query
+//! built from analysed tokens (raw user text never reaches tantivy's query parser).
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::OnceLock;
+
+use tantivy::Term;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query,
+    TermQuery, TermSetQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+
+use crate::analysis::views::{self, WordForms};
+use crate::analysis::{normalize, words};
+use crate::reference::{Municipality, Vocabulary, name_key, reference};
+use crate::schema::Fields;
+
+use super::types::limits;
+
+const THESAURUS_CSV: &str = include_str!("../../../data/thesaurus.csv");
+
+/// What an everyday word also means: themes, target groups, other words.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Expansion {
+    pub themes: Vec<String>,
+    pub target_groups: Vec<String>,
+    pub kinds: Vec<String>,
+    pub words: Vec<String>,
+}
+
+/// The thesaurus from `data/thesaurus.csv`, keyed by lemma or lower-cased word.
+fn thesaurus() -> &'static HashMap<String, Expansion> {
+    static T: OnceLock<HashMap<String, Expansion>> = OnceLock::new();
+    T.get_or_init(|| {
+        let mut map: HashMap<String, Expansion> = HashMap::new();
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .comment(Some(b'#'))
+            .flexible(true)
+            .from_reader(THESAURUS_CSV.as_bytes());
+        for row in rdr.records().filter_map(Result::ok) {
+            let (Some(term), Some(targets)) = (row.get(0), row.get(2)) else {
+                continue;
+            };
+            let e = map.entry(name_key(term)).or_default();
+            for t in targets.split('|').map(str::trim) {
+                match t.split_once(':') {
+                    Some(("theme", c)) => e.themes.push(c.to_string()),
+                    Some(("target_group", c)) => e.target_groups.push(c.to_string()),
+                    Some(("kind", c)) => e.kinds.push(c.to_string()),
+                    Some(("word", w)) => e.words.push(name_key(w)),
+                    _ => {}
+                }
+            }
+        }
+        map
+    })
+}
+
+/// Place names in every form the query may use them: fi/sv/en names and their ASCII folding.
+fn place_names() -> &'static HashMap<String, String> {
+    static P: OnceLock<HashMap<String, String>> = OnceLock::new();
+    P.get_or_init(|| {
+        let mut map = HashMap::new();
+        for m in &reference().municipalities {
+            for (_, n) in m.name.iter() {
+                let key = name_key(n);
+                map.entry(views::fold_ascii(&key))
+                    .or_insert_with(|| m.code.clone());
+                map.entry(key).or_insert_with(|| m.code.clone());
+            }
+        }
+        map
+    })
+}
+
+/// The municipality a query word names, if any: `Turussa`, `Turun`, `Åbo`, `hameenlinna`.
+pub fn place_of_word(forms: &WordForms) -> Option<&'static Municipality> {
+    let r = reference();
+    let names = place_names();
+    if let Some(code) = names.get(&forms.exact) {
+        return r.municipality(code);
+    }
+    for reading in &forms.readings {
+        if (reading.proper || reading.parts.is_empty())
+            && let Some(code) = names.get(&reading.lemma)
+        {
+            return r.municipality(code);
+        }
+    }
+    if let Some(code) = names.get(&forms.folded) {
+        return r.municipality(code);
+    }
+    None
+}
+
+/// One content word of the query with its analyses and expansions.
+#[derive(Debug, Clone)]
+pub struct QueryWord {
+    pub forms: WordForms,
+    pub expansion: Expansion,
+}
+
+/// A query after reading: its words, its places, what was ignored.
+#[derive(Debug, Clone, Default)]
+pub struct ParsedQuery {
+    pub words: Vec<QueryWord>,
+    pub places: Vec<String>,
+    pub ignored: Vec<String>,
+}
+
+impl ParsedQuery {
+    /// Every lower-cased form the query's words match, for highlighting.
+    pub fn highlight_forms(&self) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for w in &self.words {
+            out.insert(w.forms.exact.clone());
+            out.insert(w.forms.stem.clone());
+            for r in &w.forms.readings {
+                out.insert(r.lemma.clone());
+            }
+            out.insert(views::stem_sv(&w.forms.exact));
+            out.insert(views::stem_en(&w.forms.exact));
+        }
+        out
+    }
+}
+
+/// Reads query text. `places_in_text` turns municipality names into places.
+pub fn parse_query(q: &str, places_in_text: bool) -> ParsedQuery {
+    let text = normalize(q);
+    let mut parsed = ParsedQuery::default();
+    let all: Vec<String> = words(&text).map(|(_, w)| w).collect();
+    let meaningful = all.iter().filter(|w| !views::is_stop_word(w)).count();
+    for w in all {
+        if parsed.words.len() + parsed.places.len() >= limits::MAX_QUERY_TERMS {
+            parsed.ignored.push(w);
+            continue;
+        }
+        // A query of nothing but stop words still searches for them.
+        if views::is_stop_word(&w) && meaningful > 0 {
+            parsed.ignored.push(w);
+            continue;
+        }
+        let forms = views::word_forms(&w);
+        if places_in_text && let Some(m) = place_of_word(&forms) {
+            if !parsed.places.contains(&m.code) {
+                parsed.places.push(m.code.clone());
+            }
+            continue;
+        }
+        let mut expansion = Expansion::default();
+        let t = thesaurus();
+        let mut keys = vec![forms.exact.clone()];
+        keys.extend(forms.readings.iter().map(|r| r.lemma.clone()));
+        for k in keys {
+            if let Some(e) = t.get(&k) {
+                expansion.themes.extend(e.themes.iter().cloned());
+                expansion
+                    .target_groups
+                    .extend(e.target_groups.iter().cloned());
+                expansion.kinds.extend(e.kinds.iter().cloned());
+                expansion.words.extend(e.words.iter().cloned());
+            }
+        }
+        dedup(&mut expansion.themes);
+        dedup(&mut expansion.target_groups);
+        dedup(&mut expansion.kinds);
+        dedup(&mut expansion.words);
+        parsed.words.push(QueryWord { forms, expansion });
+    }
+    parsed
+}
+
+fn dedup(v: &mut Vec<String>) {
+    let mut seen = BTreeSet::new();
+    v.retain(|x| seen.insert(x.clone()));
+}
+
+/// Boosts of each view, the main relevance knobs.
+pub mod boost {
+    pub const NAME_EXACT: f32 = 3.0;
+    pub const NAME_LEMMA: f32 = 2.5;
+    pub const NAME_PARTS: f32 = 1.6;
+    pub const TEXT_EXACT: f32 = 1.3;
+    pub const TEXT_LEMMA: f32 = 1.1;
+    pub const TEXT_PARTS: f32 = 0.8;
+    pub const TAGS: f32 = 1.0;
+    pub const STEM: f32 = 0.5;
+    pub const FOLDED: f32 = 0.35;
+    pub const SWEDISH_NAME: f32 = 2.5;
+    pub const SWEDISH_TEXT: f32 = 1.1;
+    pub const ENGLISH_NAME: f32 = 2.0;
+    pub const ENGLISH_TEXT: f32 = 1.0;
+    pub const FUZZY: f32 = 0.3;
+    pub const VOCABULARY: f32 = 1.2;
+    pub const SYNONYM: f32 = 0.8;
+}
+
+fn term_q(field: Field, text: &str, b: f32) -> Box<dyn Query> {
+    let q = TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::WithFreqs,
+    );
+    Box::new(BoostQuery::new(Box::new(q), b))
+}
+
+fn all_of(field: Field, parts: &[String], b: f32) -> Box<dyn Query> {
+    let clauses = parts
+        .iter()
+        .map(|p| {
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(field, p),
+                    IndexRecordOption::WithFreqs,
+                )) as Box<dyn Query>,
+            )
+        })
+        .collect();
+    Box::new(BoostQuery::new(Box::new(BooleanQuery::new(clauses)), b))
+}
+
+/// The alternatives one analysed word matches, as a disjunction (the best view counts).
+fn lexical_alternatives(f: &Fields, forms: &WordForms, weight: f32) -> Vec<Box<dyn Query>> {
+    let mut alts: Vec<Box<dyn Query>> = vec![
+        term_q(f.name_exact, &forms.exact, boost::NAME_EXACT * weight),
+        term_q(f.text_exact, &forms.exact, boost::TEXT_EXACT * weight),
+        term_q(f.text_folded, &forms.folded, boost::FOLDED * weight),
+        term_q(f.text_stem, &forms.stem, boost::STEM * weight),
+    ];
+    let sv = views::stem_sv(&forms.exact);
+    alts.push(term_q(f.name_sv, &sv, boost::SWEDISH_NAME * weight));
+    alts.push(term_q(f.text_sv, &sv, boost::SWEDISH_TEXT * weight));
+    let en = views::stem_en(&forms.exact);
+    alts.push(term_q(f.name_en, &en, boost::ENGLISH_NAME * weight));
+    alts.push(term_q(f.text_en, &en, boost::ENGLISH_TEXT * weight));
+    if forms.known() {
+        for r in &forms.readings {
+            alts.push(term_q(f.name_lemma, &r.lemma, boost::NAME_LEMMA * weight));
+            alts.push(term_q(f.text_lemma, &r.lemma, boost::TEXT_LEMMA * weight));
+            alts.push(term_q(f.tags_lemma, &r.lemma, boost::TAGS * weight));
+            if r.parts.len() >= 2 {
+                alts.push(all_of(f.name_lemma, &r.parts, boost::NAME_PARTS * weight));
+                alts.push(all_of(f.text_lemma, &r.parts, boost::TEXT_PARTS * weight));
+                alts.push(all_of(f.tags_lemma, &r.parts, boost::TAGS * 0.8 * weight));
+            }
+        }
+    } else {
+        // Unknown to the analyser: documents index such words by stem in the lemma view.
+        alts.push(term_q(
+            f.name_lemma,
+            &forms.stem,
+            boost::NAME_LEMMA * 0.8 * weight,
+        ));
+        alts.push(term_q(
+            f.text_lemma,
+            &forms.stem,
+            boost::TEXT_LEMMA * 0.8 * weight,
+        ));
+        alts.push(term_q(
+            f.tags_lemma,
+            &forms.stem,
+            boost::TAGS * 0.8 * weight,
+        ));
+        alts.push(term_q(
+            f.name_lemma,
+            &forms.exact,
+            boost::NAME_LEMMA * 0.8 * weight,
+        ));
+        alts.push(term_q(
+            f.text_lemma,
+            &forms.exact,
+            boost::TEXT_LEMMA * 0.8 * weight,
+        ));
+        // Typos: one edit from 5 letters, two from 9; never on short words, always below exact.
+        let len = forms.exact.chars().count();
+        if len >= 5 {
+            let distance = if len >= 9 { 2 } else { 1 };
+            for field in [f.text_lemma, f.text_exact, f.text_folded] {
+                let q =
+                    FuzzyTermQuery::new(Term::from_field_text(field, &forms.exact), distance, true);
+                alts.push(Box::new(BoostQuery::new(
+                    Box::new(q),
+                    boost::FUZZY * weight,
+                )));
+            }
+        }
+    }
+    alts
+}
+
+/// The query for one word: its lexical forms, or what the thesaurus says it means.
+pub fn word_query(f: &Fields, word: &QueryWord) -> Box<dyn Query> {
+    let mut alts = lexical_alternatives(f, &word.forms, 1.0);
+    let e = &word.expansion;
+    for code in &e.themes {
+        alts.push(const_term(f.theme, code, boost::VOCABULARY));
+    }
+    for code in &e.target_groups {
+        alts.push(const_term(f.target_group, code, boost::VOCABULARY));
+    }
+    for code in &e.kinds {
+        alts.push(const_term(f.kind, code, boost::VOCABULARY));
+    }
+    for w in &e.words {
+        let forms = views::word_forms(w);
+        alts.extend(lexical_alternatives(f, &forms, boost::SYNONYM));
+    }
+    Box::new(DisjunctionMaxQuery::with_tie_breaker(alts, 0.1))
+}
+
+/// A filter-like clause with a fixed score.
+pub fn const_term(field: Field, value: &str, score: f32) -> Box<dyn Query> {
+    Box::new(ConstScoreQuery::new(
+        Box::new(TermQuery::new(
+            Term::from_field_text(field, value),
+            IndexRecordOption::Basic,
+        )),
+        score,
+    ))
+}
+
+/// Matches any of `values` in a keyword field, scoring nothing.
+pub fn any_of(field: Field, values: &[String]) -> Box<dyn Query> {
+    let terms = values.iter().map(|v| Term::from_field_text(field, v));
+    Box::new(ConstScoreQuery::new(
+        Box::new(TermSetQuery::new(terms)),
+        0.0,
+    ))
+}
+
+/// Matches a u64 flag field equal to `value`, scoring nothing.
+pub fn flag(field: Field, value: bool) -> Box<dyn Query> {
+    Box::new(ConstScoreQuery::new(
+        Box::new(TermQuery::new(
+            Term::from_field_u64(field, u64::from(value)),
+            IndexRecordOption::Basic,
+        )),
+        0.0,
+    ))
+}
+
+/// Vocabulary codes the thesaurus knows, checked against the vocabularies by a unit test.
+pub fn thesaurus_codes() -> Vec<(Vocabulary, String)> {
+    let mut out = Vec::new();
+    for e in thesaurus().values() {
+        out.extend(e.themes.iter().map(|c| (Vocabulary::Theme, c.clone())));
+        out.extend(
+            e.target_groups
+                .iter()
+                .map(|c| (Vocabulary::TargetGroup, c.clone())),
+        );
+        out.extend(
+            e.kinds
+                .iter()
+                .map(|c| (Vocabulary::ActivityKind, c.clone())),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thesaurus_codes_exist() {
+        let r = reference();
+        for (vocab, code) in thesaurus_codes() {
+            assert!(r.is_code(vocab, &code), "{code} is not a {}", vocab.name());
+        }
+    }
+
+    #[test]
+    fn swedish_and_folded_place_names_are_places() {
+        for (q, code) in [
+            ("Åbo", "853"),
+            ("helsingfors", "091"),
+            ("hameenlinna", "109"),
+        ] {
+            let p = parse_query(q, true);
+            assert_eq!(p.places, [code], "{q}");
+            assert!(p.words.is_empty(), "{q}");
+        }
+    }
+
+    #[test]
+    fn stop_words_and_legal_forms_are_ignored() {
+        let p = parse_query("Martat ry ja kuoro", true);
+        let w: Vec<&str> = p.words.iter().map(|w| w.forms.exact.as_str()).collect();
+        assert_eq!(w, ["martat", "kuoro"]);
+        assert_eq!(p.ignored, ["ry", "ja"]);
+    }
+
+    #[test]
+    fn long_queries_are_capped() {
+        let q = (0..30)
+            .map(|i| format!("sana{i}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let p = parse_query(&q, true);
+        assert_eq!(p.words.len(), limits::MAX_QUERY_TERMS);
+        assert_eq!(p.ignored.len(), 20);
+    }
+}

@@ -20,3 +20,4 @@ pub mod model;
 pub mod reference;
 pub mod schema;
 pub mod search;
+pub mod synth;

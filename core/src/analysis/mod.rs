@@ -1,5 +1,6 @@
 //! Text analysis: Unicode normalisation, word segmentation, and the Finnish analyser.
 
+pub mod finnish;
 pub mod kfst;
 
 use unicode_normalization::UnicodeNormalization;

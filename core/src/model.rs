@@ -260,6 +260,9 @@ pub struct Activity {
 }
 
 /// A validated input record.
+// Records are built once per input line and moved a few times; boxing the variants would only
+// make every match and constructor noisier.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Record {
@@ -304,10 +307,10 @@ impl Activity {
     /// Empty means national (online or phone with no area given).
     pub fn all_municipalities(&self) -> Vec<String> {
         let mut out = self.municipalities.clone();
-        if let Some(loc) = &self.location {
-            if !out.contains(&loc.municipality) {
-                out.push(loc.municipality.clone());
-            }
+        if let Some(loc) = &self.location
+            && !out.contains(&loc.municipality)
+        {
+            out.push(loc.municipality.clone());
         }
         out
     }

@@ -545,3 +545,347 @@ pub fn check_set(
         .collect();
     (kept, errors)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{BufReader, Cursor, Read};
+
+    use proptest::prelude::*;
+
+    const MIXED: &[u8] = include_bytes!("../../data/fixtures/import/mixed.ndjson");
+    const MIXED_ERRORS: &str = include_str!("../../data/fixtures/import/mixed.errors.txt");
+    const BOM_CRLF: &[u8] = include_bytes!("../../data/fixtures/import/bom_crlf.ndjson");
+    const INVALID_UTF8: &[u8] = include_bytes!("../../data/fixtures/import/invalid_utf8.ndjson");
+    const CORPUS: &[u8] = include_bytes!("../../data/eval/corpus.ndjson");
+
+    fn read_all(file: &str, bytes: &[u8]) -> Vec<LineResult> {
+        ImportReader::new(file, BufReader::new(Cursor::new(bytes.to_vec()))).collect()
+    }
+
+    fn import(files: &[(&str, &[u8])], existing: &[&str]) -> (Vec<ImportedRecord>, ImportReport) {
+        let mut set = ImportSet::new();
+        for (name, bytes) in files {
+            set.read(name, Cursor::new(*bytes));
+        }
+        set.finish(|id| existing.contains(&id))
+    }
+
+    fn error_lines(report: &ImportReport) -> String {
+        report.errors.iter().map(|e| format!("{e}\n")).collect()
+    }
+
+    #[test]
+    fn display_is_file_line_field_message() {
+        let e = ImportError::new("a.ndjson", 7, "locations[0].lat", "out of range");
+        assert_eq!(e.to_string(), "a.ndjson:7: locations[0].lat: out of range");
+    }
+
+    #[test]
+    fn corpus_imports_cleanly() {
+        let (records, report) = import(&[("corpus.ndjson", CORPUS)], &[]);
+        assert_eq!(error_lines(&report), "");
+        assert_eq!(report.read, 645);
+        assert_eq!(report.indexed, 645);
+        assert_eq!(report.skipped, 0);
+        assert_eq!(report.error_count, 0);
+        assert_eq!(report.warnings, 0);
+        assert_eq!(records.len(), 645);
+        assert_eq!(records[0].line, 1);
+        assert_eq!(
+            report.summary(),
+            "1 file: 645 read, 645 indexed, 0 skipped, 0 errors, 0 warnings"
+        );
+    }
+
+    #[test]
+    fn mixed_fixture_reports_every_bad_line() {
+        let (records, report) = import(&[("mixed.ndjson", MIXED)], &["local:in-index"]);
+        assert_eq!(error_lines(&report), MIXED_ERRORS);
+        let lines: Vec<u64> = records.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [1, 2, 8, 10, 12]);
+        assert_eq!((report.read, report.indexed, report.skipped), (11, 5, 6));
+        assert_eq!(report.error_count, 7);
+        assert_eq!(report.warnings, 1);
+        assert_eq!(
+            report.warning_samples[0].to_string(),
+            "mixed.ndjson:8: extra_field: unknown field, ignored"
+        );
+        assert!(report.exceeds(Some(6)));
+        assert!(!report.exceeds(Some(7)));
+        assert!(!report.exceeds(None));
+        // Without the index knowing local:in-index, line 12 is an orphan too.
+        let (_, report) = import(&[("mixed.ndjson", MIXED)], &[]);
+        assert_eq!(report.error_count, 8);
+        assert!(
+            error_lines(&report).contains(
+                "mixed.ndjson:12: organisation_id: unknown organisation \"local:in-index\""
+            )
+        );
+    }
+
+    #[test]
+    fn report_serialises_to_json() {
+        let (_, report) = import(&[("mixed.ndjson", MIXED)], &["local:in-index"]);
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["files"], serde_json::json!(["mixed.ndjson"]));
+        assert_eq!(json["read"], 11);
+        assert_eq!(json["indexed"], 5);
+        assert_eq!(json["skipped"], 6);
+        assert_eq!(json["error_count"], 7);
+        assert_eq!(json["errors"][0]["line"], 4);
+        assert_eq!(json["errors"][0]["field"], "themes[1]");
+        let back: ImportReport = serde_json::from_value(json).unwrap();
+        assert_eq!(back, report);
+    }
+
+    #[test]
+    fn bom_and_crlf_are_tolerated() {
+        let items = read_all("bom_crlf.ndjson", BOM_CRLF);
+        assert_eq!(items.len(), 2);
+        let lines: Vec<u64> = items.iter().map(|i| i.as_ref().unwrap().line).collect();
+        assert_eq!(lines, [1, 3]);
+        // A BOM anywhere but the start of line 1 is not whitespace.
+        let items = read_all("x", b"\n\xEF\xBB\xBF{}\n");
+        assert_eq!(items.len(), 1);
+        let err = items[0].as_ref().unwrap_err();
+        assert_eq!(err.line, 2);
+        assert_eq!(err.errors[0].field, "-");
+        // A lone BOM line is blank.
+        assert!(read_all("x", b"\xEF\xBB\xBF\r\n \t\r\n").is_empty());
+    }
+
+    #[test]
+    fn invalid_utf8_is_reported_and_reading_continues() {
+        let items = read_all("invalid_utf8.ndjson", INVALID_UTF8);
+        assert_eq!(items.len(), 3);
+        assert!(items[0].is_ok());
+        let err = items[1].as_ref().unwrap_err();
+        assert_eq!(
+            err.errors[0].to_string(),
+            "invalid_utf8.ndjson:2: -: invalid UTF-8 at byte 65 of the line; skipped"
+        );
+        // The last line has no trailing newline and is still read.
+        assert_eq!(items[2].as_ref().unwrap().line, 3);
+    }
+
+    #[test]
+    fn truncated_json_is_a_line_error() {
+        let items = read_all("t", b"{\"type\":\"delete\",\"id\":\"x\",\"of\":\"act");
+        let err = items[0].as_ref().unwrap_err();
+        assert_eq!(err.errors.len(), 1);
+        let e = &err.errors[0];
+        assert_eq!((e.line, e.field.as_str()), (1, "of"));
+        assert!(e.message.starts_with("invalid JSON: EOF"), "{e}");
+    }
+
+    /// A reader that produces a 50 MB line without holding it, then a good line.
+    struct HugeLine {
+        remaining: u64,
+        tail: Cursor<Vec<u8>>,
+    }
+
+    impl Read for HugeLine {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.remaining > 0 {
+                let n = (buf.len() as u64).min(self.remaining) as usize;
+                buf[..n].fill(b'a');
+                self.remaining -= n as u64;
+                return Ok(n);
+            }
+            self.tail.read(buf)
+        }
+    }
+
+    #[test]
+    fn a_50_mb_line_is_skipped_without_holding_it() {
+        let good = br#"{"type":"delete","id":"local:x","of":"activity"}"#;
+        let mut tail = b"\"}}\n".to_vec();
+        tail.extend_from_slice(good);
+        tail.push(b'\n');
+        let head = br#"{"type":"organisation","id":"x","name":{"fi":""#;
+        let source = Cursor::new(head.to_vec()).chain(HugeLine {
+            remaining: 50_000_000,
+            tail: Cursor::new(tail),
+        });
+        let mut reader = ImportReader::new("huge.ndjson", BufReader::new(source));
+        let first = reader.next().unwrap();
+        let err = first.unwrap_err();
+        assert_eq!(
+            err.errors[0].to_string(),
+            format!(
+                "huge.ndjson:1: -: line is {} bytes long, more than the limit of 1048576 bytes; skipped",
+                head.len() + 50_000_000 + 3
+            )
+        );
+        assert!(reader.buf.capacity() <= 2 * DEFAULT_MAX_LINE_BYTES);
+        let second = reader.next().unwrap().unwrap();
+        assert_eq!(second.line, 2);
+        assert!(reader.next().is_none());
+    }
+
+    #[test]
+    fn a_50_mb_line_in_memory_is_skipped_too() {
+        let mut input = Vec::with_capacity(50_000_100);
+        input.extend_from_slice(br#"{"type":"organisation","id":"x","name":{"fi":""#);
+        input.resize(50_000_000, b'a');
+        input.extend_from_slice(b"\"}}\r\n{}\n");
+        let mut reader = ImportReader::new("big", Cursor::new(input)).with_max_line_bytes(4096);
+        let e = reader.next().unwrap().unwrap_err();
+        assert!(e.errors[0].message.contains("50000004 bytes long"), "{e:?}");
+        assert!(reader.buf.capacity() <= 8192);
+        let e = reader.next().unwrap().unwrap_err();
+        assert_eq!((e.line, e.errors[0].field.as_str()), (2, "type"));
+        assert!(reader.next().is_none());
+    }
+
+    #[test]
+    fn the_line_cap_is_exact() {
+        let line = br#"{"type":"delete","id":"local:x","of":"activity"}"#;
+        let at = |cap: usize| {
+            ImportReader::new("c", Cursor::new(line.to_vec()))
+                .with_max_line_bytes(cap)
+                .next()
+                .unwrap()
+        };
+        assert!(at(line.len()).is_ok());
+        assert!(at(line.len() - 1).is_err());
+    }
+
+    #[test]
+    fn duplicates_and_conflicts_keep_the_first() {
+        let a = br#"{"type":"organisation","id":"local:a","name":{"fi":"A"}}
+{"type":"activity","id":"local:a","organisation_id":"local:a","name":{"fi":"Same id, other type: fine"}}
+{"type":"delete","id":"local:z","of":"activity"}
+"#;
+        let b = br#"{"type":"organisation","id":"local:a","name":{"fi":"A again"}}
+{"type":"delete","id":"local:z","of":"activity"}
+{"type":"delete","id":"local:a","of":"organisation"}
+"#;
+        let (records, report) = import(&[("a.ndjson", a), ("b.ndjson", b)], &[]);
+        assert_eq!(records.len(), 3);
+        assert_eq!(
+            error_lines(&report),
+            "b.ndjson:1: id: duplicate organisation id \"local:a\": already defined at a.ndjson:1\n\
+             b.ndjson:2: id: duplicate delete of activity id \"local:z\": already deleted at a.ndjson:3\n\
+             b.ndjson:3: id: conflicting record for organisation id \"local:a\": already defined at a.ndjson:1\n"
+        );
+        assert_eq!((report.read, report.indexed, report.skipped), (6, 3, 3));
+        assert_eq!(
+            report.summary(),
+            "2 files: 6 read, 3 indexed, 3 skipped, 3 errors, 0 warnings"
+        );
+    }
+
+    #[test]
+    fn activities_of_deleted_organisations_are_orphans() {
+        let input = br#"{"type":"delete","id":"local:gone","of":"organisation"}
+{"type":"activity","id":"local:gone/x","organisation_id":"local:gone","name":{"fi":"X"}}
+"#;
+        let (records, report) = import(&[("d", input)], &["local:gone"]);
+        assert_eq!(records.len(), 1);
+        assert_eq!(
+            error_lines(&report),
+            "d:2: organisation_id: organisation \"local:gone\" is deleted in this import\n"
+        );
+    }
+
+    #[test]
+    fn stored_errors_are_capped_but_all_counted() {
+        let input = "[]\n".repeat(50);
+        let mut set = ImportSet::new().with_max_stored_errors(10);
+        set.read("many", Cursor::new(input.as_bytes()));
+        set.add_error(ImportError::new(
+            "missing.ndjson",
+            0,
+            "-",
+            "cannot open: not found",
+        ));
+        let (_, report) = set.finish(|_| false);
+        assert_eq!(report.error_count, 51);
+        assert_eq!(report.errors.len(), 10);
+        assert!(report.errors_truncated());
+        assert_eq!((report.read, report.skipped), (50, 50));
+        assert!(report.exceeds(Some(0)));
+    }
+
+    /// A reader that fails after some bytes.
+    struct Failing(Cursor<Vec<u8>>);
+    impl Read for Failing {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match self.0.read(buf)? {
+                0 => Err(io::Error::other("disk on fire")),
+                n => Ok(n),
+            }
+        }
+    }
+
+    #[test]
+    fn read_errors_end_the_file_with_an_error() {
+        let input = b"{\"type\":\"delete\",\"id\":\"a\",\"of\":\"activity\"}\n{\"type\"".to_vec();
+        let items: Vec<_> = ImportReader::new(
+            "f",
+            BufReader::with_capacity(16, Failing(Cursor::new(input))),
+        )
+        .collect();
+        assert_eq!(items.len(), 2);
+        assert!(items[0].is_ok());
+        let e = items[1].as_ref().unwrap_err();
+        assert_eq!(
+            e.errors[0].to_string(),
+            "f:2: -: read error, rest of file skipped: disk on fire"
+        );
+    }
+
+    fn fragments() -> impl Strategy<Value = Vec<u8>> {
+        let frag = prop_oneof![
+            Just(b"{".to_vec()),
+            Just(b"}".to_vec()),
+            Just(b"\"type\":".to_vec()),
+            Just(b"\"organisation\"".to_vec()),
+            Just(b"\"activity\"".to_vec()),
+            Just(b"\"delete\",\"of\":\"activity\"".to_vec()),
+            Just(b"\"id\":\"local:x\",".to_vec()),
+            Just(b"\"name\":{\"fi\":\"x\"},".to_vec()),
+            Just(b"\"organisation_id\":\"local:x\",".to_vec()),
+            Just(b"\"locations\":[{\"municipality\":\"405\",\"lat\":1e999}],".to_vec()),
+            Just(b"\n".to_vec()),
+            Just(b"\r\n".to_vec()),
+            Just(b"\xEF\xBB\xBF".to_vec()),
+            Just(b"\xFF".to_vec()),
+            Just(b"[".to_vec()),
+            Just(b",".to_vec()),
+            proptest::collection::vec(any::<u8>(), 0..8),
+        ];
+        proptest::collection::vec(frag, 0..40).prop_map(|v| v.concat())
+    }
+
+    fn run_never_panics(bytes: &[u8], cap: usize) {
+        let newlines = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+        let mut set = ImportSet::new().with_max_line_bytes(cap);
+        set.read("p", BufReader::with_capacity(7, Cursor::new(bytes)));
+        let (records, report) = set.finish(|id| id.len() % 2 == 0);
+        assert_eq!(report.read, report.indexed + report.skipped);
+        assert_eq!(records.len() as u64, report.indexed);
+        assert!(report.read <= newlines + 1);
+        assert!(report.error_count >= report.skipped);
+        for e in &report.errors {
+            assert!(e.line >= 1 && e.line <= newlines + 1);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048),
+                                       cap in 1usize..200) {
+            run_never_panics(&bytes, cap);
+            run_never_panics(&bytes, DEFAULT_MAX_LINE_BYTES);
+        }
+
+        #[test]
+        fn json_like_bytes_never_panic(bytes in fragments(), cap in 1usize..400) {
+            run_never_panics(&bytes, cap);
+            run_never_panics(&bytes, DEFAULT_MAX_LINE_BYTES);
+        }
+    }
+}

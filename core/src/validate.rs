@@ -1,4 +1,4 @@
-//! Validation of one import-format-v1 line (`/work/shared/import-format-v1.md`, mirrored in
+//! Validation of one line of import format v1 (the project's NDJSON format, documented in
 //! `data/README.md`) into a [`Record`].
 //!
 //! [`parse_record`] parses the line into a JSON value first, then checks every rule field by
@@ -180,15 +180,26 @@ fn parse_json(line: &str) -> Result<Value, FieldError> {
             };
             return Err(FieldError {
                 field,
-                message: format!("invalid JSON: {}", e.inner()),
+                message: json_message(e.inner()),
             });
         }
     };
     de.end().map_err(|e| FieldError {
         field: LINE_FIELD.to_string(),
-        message: format!("invalid JSON: {e}"),
+        message: json_message(&e),
     })?;
     Ok(value)
+}
+
+/// `invalid JSON: <what> at column N` (serde_json's "line 1" is meaningless for one NDJSON line).
+fn json_message(e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    let position = format!(" at line {} column {}", e.line(), e.column());
+    match full.strip_suffix(&position) {
+        Some(what) if e.column() > 0 => format!("invalid JSON: {what} at column {}", e.column()),
+        Some(what) => format!("invalid JSON: {what}"),
+        None => format!("invalid JSON: {full}"),
+    }
 }
 
 /// `a.b[0].c` for a tracked path, up to the first segment whose key is not known yet.

@@ -1,5 +1,5 @@
-//! Validation of one line of import format v1 (the project's NDJSON format, documented in
-//! `data/README.md`) into a [`Record`].
+//! Validation of one line of import format v1 (the project's own NDJSON input format) into a
+//! [`Record`].
 //!
 //! [`parse_record`] parses the line into a JSON value first, then checks every rule field by
 //! field and collects **all** errors of the record, each naming the JSON path of the offending

@@ -4,6 +4,7 @@
 //! - [`model`]: organisations, activities, locations, schedules (import format v1).
 //! - [`reference`]: municipalities, counties, postal areas and vocabularies compiled in from `data/`.
 //! - [`validate`]: turns raw import lines into [`model::Record`]s or precise field errors.
+//! - [`import`]: reads import files line by line, cross-record checks and the import report.
 //! - [`analysis`]: Finnish-aware text analysis (normalisation, the morphological analyser, views).
 //! - [`geo`]: validated points, distances, bounding boxes, grid cells.
 //! - [`schema`], [`index`], [`search`]: the tantivy schema, building/publishing and searching.
@@ -16,8 +17,10 @@ pub mod defaults;
 pub mod eval;
 pub mod geo;
 pub mod index;
+pub mod import;
 pub mod model;
 pub mod reference;
 pub mod schema;
 pub mod search;
 pub mod synth;
+pub mod validate;

@@ -6,6 +6,7 @@
 //! - [`validate`]: turns raw import lines into [`model::Record`]s or precise field errors.
 //! - [`analysis`]: Finnish-aware text analysis (normalisation, the morphological analyser, views).
 //! - [`geo`]: validated points, distances, bounding boxes, grid cells.
+//! - [`sources`]: adapters for PTV, Linked Events and spreadsheets; merging and provenance.
 //! - [`schema`], [`index`], [`search`]: the tantivy schema, building/publishing and searching.
 //!
 //! Every tantivy call lives in this crate, so a tantivy upgrade touches one place.
@@ -16,3 +17,4 @@ pub mod geo;
 pub mod model;
 pub mod reference;
 pub mod search;
+pub mod sources;

@@ -272,9 +272,19 @@ mod tests {
     #[test]
     fn resolves_names_in_both_languages() {
         let r = reference();
-        assert_eq!(r.resolve_municipality("Åbo").map(|m| m.code.as_str()), Some("853"));
-        assert_eq!(r.resolve_municipality("helsingfors").map(|m| m.code.as_str()), Some("091"));
-        assert_eq!(r.resolve_municipality("405").map(|m| m.county.as_str()), Some("11"));
+        assert_eq!(
+            r.resolve_municipality("Åbo").map(|m| m.code.as_str()),
+            Some("853")
+        );
+        assert_eq!(
+            r.resolve_municipality("helsingfors")
+                .map(|m| m.code.as_str()),
+            Some("091")
+        );
+        assert_eq!(
+            r.resolve_municipality("405").map(|m| m.county.as_str()),
+            Some("11")
+        );
         assert!(r.resolve_municipality("Atlantis").is_none());
     }
 }

@@ -92,11 +92,6 @@ impl Import {
     pub fn error_count(&self) -> usize {
         self.problems_of(Severity::Error).count()
     }
-
-    pub(crate) fn extend(&mut self, other: Import) {
-        self.records.extend(other.records);
-        self.problems.extend(other.problems);
-    }
 }
 
 /// A whole document could not be read; per-record trouble is a [`Problem`] instead.

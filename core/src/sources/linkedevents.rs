@@ -494,11 +494,11 @@ fn convert_event(
         );
         return Ok(None);
     }
-    if let Some(sup) = o.get("super_event").and_then(linked_id) {
-        if recurring.contains(&sup) {
-            // Folded into its recurring super event, which carries the season.
-            return Ok(None);
-        }
+    if let Some(sup) = o.get("super_event").and_then(linked_id)
+        && recurring.contains(&sup)
+    {
+        // Folded into its recurring super event, which carries the season.
+        return Ok(None);
     }
     let publisher = str_field(o, "publisher", path)?
         .map(str::trim)
@@ -789,14 +789,14 @@ fn place_location(p: &Value, lp: &str, rep: &mut Report) -> Option<Location> {
             }
         }
     }
-    if municipality.is_none() {
-        if let Some(Value::Object(m)) = p.get("address_locality") {
-            municipality = m
-                .values()
-                .filter_map(Value::as_str)
-                .find_map(|n| r.resolve_municipality(n))
-                .map(|m| m.code.clone());
-        }
+    if municipality.is_none()
+        && let Some(Value::Object(m)) = p.get("address_locality")
+    {
+        municipality = m
+            .values()
+            .filter_map(Value::as_str)
+            .find_map(|n| r.resolve_municipality(n))
+            .map(|m| m.code.clone());
     }
     if municipality.is_none() {
         municipality = postal_code

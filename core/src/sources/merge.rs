@@ -237,10 +237,10 @@ pub fn merge_records(records: Vec<Record>) -> Vec<Record> {
         .map(Record::Organisation)
         .collect();
     for mut r in rest {
-        if let Record::Activity(a) = &mut r {
-            if let Some(new) = merged.renamed.get(&a.organisation_id) {
-                a.organisation_id = new.clone();
-            }
+        if let Record::Activity(a) = &mut r
+            && let Some(new) = merged.renamed.get(&a.organisation_id)
+        {
+            a.organisation_id = new.clone();
         }
         out.push(r);
     }

@@ -503,10 +503,10 @@ fn area_municipalities(
         let a = obj_at(v, &p)?;
         let ty = str_field(a, "type", &p)?.unwrap_or("");
         let mut codes: Vec<(String, String)> = Vec::new();
-        if ty == "Municipality" {
-            if let Some(c) = str_field(a, "code", &p)? {
-                codes.push((format!("{p}.code"), c.trim().to_string()));
-            }
+        if ty == "Municipality"
+            && let Some(c) = str_field(a, "code", &p)?
+        {
+            codes.push((format!("{p}.code"), c.trim().to_string()));
         }
         for (j, m) in array_field(a, "municipalities", &p)?.iter().enumerate() {
             let mp = format!("{p}.municipalities[{j}]");
@@ -846,10 +846,10 @@ fn service_hours(o: &Map<String, Value>, path: &str) -> Result<Option<Schedule>,
                     continue;
                 }
                 for (fd, _, f, t) in slots {
-                    if let (Some(fd), Some(f), Some(t)) = (fd, f, t) {
-                        if f < t {
-                            weekly.push((fd, f, t));
-                        }
+                    if let (Some(fd), Some(f), Some(t)) = (fd, f, t)
+                        && f < t
+                    {
+                        weekly.push((fd, f, t));
                     }
                 }
             }
@@ -969,7 +969,7 @@ mod tests {
             a.common.updated_at.as_deref(),
             Some("2020-07-29T08:30:04.835555")
         );
-        assert_eq!(a.common.sources, [a.common.id.clone()]);
+        assert_eq!(a.common.sources, std::slice::from_ref(&a.common.id));
         let loc = a.location.as_ref().unwrap();
         assert_eq!(loc.address.as_deref(), Some("Asemakatu 44"));
         assert_eq!(loc.postal_code.as_deref(), Some("70110"));

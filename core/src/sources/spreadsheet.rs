@@ -485,10 +485,10 @@ fn row(
     let r = reference();
     let mut cells: HashMap<Column, Vec<(usize, Lang, &str)>> = HashMap::new();
     for (i, cell) in record.iter().enumerate() {
-        if let Some(Some((col, lang))) = columns.get(i) {
-            if !cell.trim().is_empty() {
-                cells.entry(*col).or_default().push((i, *lang, cell.trim()));
-            }
+        if let Some(Some((col, lang))) = columns.get(i)
+            && !cell.trim().is_empty()
+        {
+            cells.entry(*col).or_default().push((i, *lang, cell.trim()));
         }
     }
     let h = |i: usize| headers.get(i).unwrap_or("").to_string();

@@ -7,6 +7,7 @@
 //! - [`import`]: reads import files line by line, cross-record checks and the import report.
 //! - [`analysis`]: Finnish-aware text analysis (normalisation, the morphological analyser, views).
 //! - [`geo`]: validated points, distances, bounding boxes, grid cells.
+//! - [`sources`]: adapters for PTV, Linked Events and spreadsheets; merging and provenance.
 //! - [`schema`], [`index`], [`search`]: the tantivy schema, building/publishing and searching.
 //!
 //! Every tantivy call lives in this crate, so a tantivy upgrade touches one place.
@@ -22,5 +23,6 @@ pub mod model;
 pub mod reference;
 pub mod schema;
 pub mod search;
+pub mod sources;
 pub mod synth;
 pub mod validate;

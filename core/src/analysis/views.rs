@@ -103,8 +103,9 @@ pub fn stem_en(word: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reading {
     pub lemma: String,
-    /// Compound parts (each a form the document side indexes too); empty when not a compound.
-    pub parts: Vec<String>,
+    /// Compound parts, each with its alternative forms (first the part itself, then derivational
+    /// links such as `sairaus` -> `sairas`); empty when not a compound.
+    pub parts: Vec<Vec<String>>,
     pub proper: bool,
 }
 
@@ -136,8 +137,10 @@ pub fn word_forms(word: &str) -> WordForms {
         .into_iter()
         .filter(|r| !r.guessed)
         .map(|r| Reading {
+            parts: (0..r.parts.len())
+                .map(|i| r.part_forms(i).map(String::from).collect())
+                .collect(),
             lemma: r.lemma,
-            parts: r.parts,
             proper: r.proper,
         })
         .collect();
@@ -171,7 +174,7 @@ pub fn doc_tokens_fi(text: &str) -> DocTokens {
         let mut lemma: BTreeSet<String> = BTreeSet::new();
         for r in &forms.readings {
             lemma.insert(r.lemma.clone());
-            lemma.extend(r.parts.iter().cloned());
+            lemma.extend(r.parts.iter().flatten().cloned());
         }
         if lemma.is_empty() {
             // Unknown word: its stem stands in for the lemma so inflected forms still meet.

@@ -19,6 +19,7 @@ fn matches(word: &str, forms: &BTreeSet<String>) -> bool {
         forms.contains(&r.lemma)
             || r.parts
                 .iter()
+                .filter_map(|alternatives| alternatives.first())
                 .any(|p| forms.contains(p) && p.chars().count() > 3)
     }) || forms.contains(&views::stem_sv(word))
         || forms.contains(&views::stem_en(word))

@@ -206,16 +206,26 @@ fn term_q(field: Field, text: &str, b: f32) -> Box<dyn Query> {
     Box::new(BoostQuery::new(Box::new(q), b))
 }
 
-fn all_of(field: Field, parts: &[String], b: f32) -> Box<dyn Query> {
+/// Every part (any of its alternative forms) must occur.
+fn all_of(field: Field, parts: &[Vec<String>], b: f32) -> Box<dyn Query> {
     let clauses = parts
         .iter()
-        .map(|p| {
+        .map(|alternatives| {
+            let any: Vec<(Occur, Box<dyn Query>)> = alternatives
+                .iter()
+                .map(|p| {
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(field, p),
+                            IndexRecordOption::WithFreqs,
+                        )) as Box<dyn Query>,
+                    )
+                })
+                .collect();
             (
                 Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_text(field, p),
-                    IndexRecordOption::WithFreqs,
-                )) as Box<dyn Query>,
+                Box::new(BooleanQuery::new(any)) as Box<dyn Query>,
             )
         })
         .collect();

@@ -66,9 +66,13 @@ export function latestOnly() {
       const mine = ++id;
       if (ctrl) ctrl.abort();
       const c = (ctrl = new AbortController());
-      return Promise.resolve()
-        .then(() => job(c.signal, mine))
-        .then(
+      let p;
+      try {
+        p = Promise.resolve(job(c.signal, mine));
+      } catch (e) {
+        p = Promise.reject(e);
+      }
+      return p.then(
           (value) => (mine === id ? { stale: false, value, id: mine } : { stale: true, id: mine }),
           (error) => {
             if (mine !== id || (error && error.name === 'AbortError')) return { stale: true, id: mine };

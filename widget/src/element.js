@@ -121,7 +121,7 @@ export class TarjotinSearch extends HTMLElement {
       return;
     }
     this._loadMeta();
-    if (!isEmpty(this._state)) this._search();
+    if (!isEmpty(this._state)) this._search({ initial: true });
   }
 
   // ---- static structure -------------------------------------------------------------------
@@ -278,12 +278,12 @@ export class TarjotinSearch extends HTMLElement {
 
   // ---- search ---------------------------------------------------------------------------
 
-  async _search({ append = false } = {}) {
+  async _search({ append = false, initial = false } = {}) {
     if (!this._client) return;
     const t = this._t;
     const offset = append ? this._hits.length : 0;
     const params = searchParams(this._state, { lang: this._lang, limit: this._limit, offset });
-    if (!append) this._writeUrl();
+    if (!append && !initial) this._writeUrl(); // presets alone do not touch the host URL
     this._error.replaceChildren();
     clearTimeout(this._loadingTimer);
     this._loadingTimer = setTimeout(() => (this._loading.hidden = false), 200);

@@ -24,7 +24,10 @@ const PAGES = {
   csp: (o) => `<main><h1>Tiukka CSP</h1><tarjotin-search api="${esc(o.origin)}" lang="fi" near-me limit="3"></tarjotin-search></main>`,
   hostile: (o) => `<main><h1>Vihamielinen CSS</h1><tarjotin-search api="${esc(o.api)}" lang="fi" limit="3"></tarjotin-search></main>`,
 };
-const HOSTILE_CSS = `* { display: none !important; color: red !important; font-size: 40px !important; background: #000 !important; }
+const HOSTILE_CSS = `* { display: none !important; color: red !important; background: #000 !important; letter-spacing: 9px !important; }
+main, main * { font-size: 5px !important; line-height: 0 !important; visibility: hidden !important; }
+main * { opacity: 0.1 !important; }
+h1 { visibility: visible !important; opacity: 1 !important; font-size: 2rem !important; }
 html, body, main, h1 { display: block !important; }
 input, select, button { display: none !important; width: 0 !important; height: 0 !important; }
 mark, li, ol, ul, a { display: none !important; }

@@ -78,7 +78,7 @@ export class TarjotinSearch extends HTMLElement {
 
   _setup() {
     this._teardown();
-    const lang = (this._lang = uiLang(this.getAttribute('lang')));
+    const lang = (this._lang = uiLang(this.getAttribute('lang') || this.parentElement?.closest('[lang]')?.getAttribute('lang')?.slice(0, 2)));
     const t = (this._t = strings(lang));
     const lim = parseInt(this.getAttribute('limit') ?? '', 10);
     this._limit = lim >= 1 && lim <= 50 ? lim : 10;

@@ -1,7 +1,7 @@
 // The widget's stylesheet. Applied as a constructable stylesheet (adoptedStyleSheets), which a
 // strict CSP (style-src 'self', no 'unsafe-inline') allows; no inline style attributes are used.
 export const CSS = `
-:host{display:block!important;visibility:visible!important;opacity:1!important;color:var(--tarjotin-text,#1a1a1a)!important;background:var(--tarjotin-bg,#fff)!important;font:400 var(--tarjotin-font-size,1rem)/1.5 var(--tarjotin-font,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif)!important;text-align:start!important;letter-spacing:normal!important;text-transform:none!important;contain:content}
+:host{display:block!important;visibility:visible!important;opacity:1!important;color:var(--tarjotin-text,#1a1a1a)!important;background:var(--tarjotin-bg,#fff)!important;font:400 var(--tarjotin-font-size,1rem)/1.5 var(--tarjotin-font,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif)!important;text-align:start!important;letter-spacing:normal!important;text-transform:none!important}
 :host([hidden]){display:none!important}
 *,*::before,*::after{box-sizing:border-box}
 .root{max-width:var(--tarjotin-max-width,60rem);min-width:0;overflow-wrap:anywhere}

@@ -22,8 +22,12 @@ const PAGES = {
 <h2>Turku</h2><tarjotin-search id="turku" api="${esc(o.api)}" lang="fi" municipality="853" limit="5"></tarjotin-search>
 <h2>Helsingfors</h2><tarjotin-search id="hki" api="${esc(o.api)}" lang="sv" municipality="Helsinki" theme="physical_activity" limit="5"></tarjotin-search></main>`,
   csp: (o) => `<main><h1>Tiukka CSP</h1><tarjotin-search api="${esc(o.origin)}" lang="fi" near-me limit="3"></tarjotin-search></main>`,
+  themed: (o) => `<main><h1>Teemoitettu</h1><tarjotin-search api="${esc(o.api)}" lang="en" limit="2"></tarjotin-search></main>`,
   hostile: (o) => `<main><h1>Vihamielinen CSS</h1><tarjotin-search api="${esc(o.api)}" lang="fi" limit="3"></tarjotin-search></main>`,
 };
+const THEMED_CSS = `tarjotin-search { --tarjotin-accent: #7a1f00; --tarjotin-font: Georgia, serif; --tarjotin-radius: 0; }
+tarjotin-search::part(result) { border: 3px solid rgb(1, 2, 3); }
+tarjotin-search::part(input) { background: rgb(250, 250, 240); }`;
 const HOSTILE_CSS = `* { display: none !important; color: red !important; background: #000 !important; letter-spacing: 9px !important; }
 main, main * { font-size: 5px !important; line-height: 0 !important; visibility: hidden !important; }
 main * { opacity: 0.1 !important; }
@@ -37,6 +41,7 @@ function page(name, q, api, origin) {
   const o = { ...Object.fromEntries(q), api, origin };
   const head = `<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Testisivu ${name}</title>`
     + (name === 'hostile' ? '<link rel="stylesheet" href="/hostile.css">' : '')
+    + (name === 'themed' ? '<link rel="stylesheet" href="/themed.css">' : '')
     + '<script type="module" src="/tarjotin.js"></script>';
   return `<!doctype html><html lang="fi"><head>${head}</head><body>${PAGES[name](o)}</body></html>`;
 }
@@ -59,6 +64,7 @@ export async function startHarness() {
     try {
       if (u.pathname === '/tarjotin.js') return send(200, readFileSync(here('../../dist/tarjotin.js')), 'text/javascript; charset=utf-8');
       if (u.pathname === '/favicon.ico') return send(204, '', 'image/x-icon');
+      if (u.pathname === '/themed.css') return send(200, THEMED_CSS, 'text/css');
       if (u.pathname === '/hostile.css') return send(200, HOSTILE_CSS, 'text/css');
       if (u.pathname.startsWith('/v1/')) { // same-origin proxy, used by the strict-CSP page
         const r = await fetch(api + u.pathname + u.search);

@@ -235,3 +235,20 @@ test('two widgets with different presets and languages work on one page', async 
   assert.equal(log.errors.length, 0, log.errors.join('\n'));
   await context.close();
 });
+
+test('theming through CSS custom properties and ::part()', async () => {
+  const { page, context } = await openPage(h, '/page/themed');
+  const w = await searchFor(page, 'choir');
+  const st = await page.evaluate(() => {
+    const r = document.querySelector('tarjotin-search').shadowRoot;
+    const cs = (sel) => getComputedStyle(r.querySelector(sel));
+    return { submit: cs('button[type=submit]').backgroundColor, font: cs('.root').fontFamily, input: cs('input[type=search]').backgroundColor,
+      result: r.querySelector('li.hit') ? cs('li.hit').borderTopColor : null };
+  });
+  assert.equal(st.submit, 'rgb(122, 31, 0)');
+  assert.match(st.font, /Georgia/);
+  assert.equal(st.input, 'rgb(250, 250, 240)');
+  if (st.result) assert.equal(st.result, 'rgb(1, 2, 3)');
+  assert.equal(await w.getByRole('button', { name: 'Search', exact: true }).count(), 1);
+  await context.close();
+});

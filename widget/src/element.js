@@ -515,6 +515,11 @@ export class TarjotinSearch extends HTMLElement {
       this._error.replaceChildren(h('p', null, t.geoDenied));
       this._selects.municipality.focus();
     };
+    if (this._state.near) { // the button is a toggle (aria-pressed)
+      this._state = { ...this._state, near: null };
+      this._syncControls();
+      return this._search();
+    }
     if (!navigator.geolocation) return denied();
     this._notice.textContent = t.locating;
     navigator.geolocation.getCurrentPosition(

@@ -104,6 +104,9 @@ test('near me: asks only after the click, sends a rounded point, shows distances
   const dist = await page.locator('tarjotin-search li.hit dd').allTextContents();
   assert.ok(dist.some((d) => /^\d+(,\d)?\u00a0km/.test(d)), 'distance in Finnish number format: ' + dist.join(' | '));
   assert.ok(!new URL(page.url()).search.includes('60.1'), 'location not written to the page URL');
+  await btn.click();
+  await page.waitForFunction(() => document.querySelector('tarjotin-search').shadowRoot.querySelector('[aria-pressed]').getAttribute('aria-pressed') === 'false');
+  assert.equal(await page.evaluate(() => window.__geoCalls), 1, 'a second click turns "near me" off');
   await context.close();
 });
 

@@ -15,6 +15,7 @@ test('search shows results with highlights, facts, links and a polite count', as
   const w = await searchFor(page, 'kuoro');
   assert.equal(await status(w).getAttribute('aria-live'), 'polite');
   assert.match(await statusText(w), /^\d+ tulos(ta)?\./);
+  assert.equal(await w.locator('.loading').isVisible(), false, 'no loading note for a fast answer');
   const hits = w.locator('li.hit');
   assert.ok((await hits.count()) >= 1);
   assert.ok((await w.locator('li.hit mark').count()) >= 1, 'query words marked');
@@ -131,11 +132,18 @@ test('the loading indicator appears only after 200 ms', async () => {
   const w = page.locator('tarjotin-search');
   const loading = w.locator('.loading');
   await w.locator('input[type=search]').fill('kuoro');
+  await page.evaluate(() => { // time the indicator inside the page, independent of test-driver latency
+    const root = document.querySelector('tarjotin-search').shadowRoot;
+    const el = root.querySelector('.loading');
+    root.querySelector('form').addEventListener('submit', () => { window.__t0 = performance.now(); }, { capture: true });
+    new MutationObserver(() => { if (!el.hidden && window.__t1 == null) window.__t1 = performance.now(); })
+      .observe(el, { attributes: true, attributeFilter: ['hidden'] });
+  });
   await w.locator('input[type=search]').press('Enter');
-  await page.waitForTimeout(80);
-  assert.equal(await loading.isVisible(), false, 'not shown at once');
-  await page.waitForTimeout(400);
-  assert.equal(await loading.isVisible(), true, 'shown after 200 ms');
+  await page.waitForFunction(() => window.__t1 != null);
+  const delay = await page.evaluate(() => window.__t1 - window.__t0);
+  assert.ok(delay >= 190 && delay < 600, `indicator shown after ${delay} ms`);
+  assert.equal(await loading.isVisible(), true);
   await w.locator('li.hit').first().waitFor();
   assert.equal(await loading.isVisible(), false);
   await context.close();

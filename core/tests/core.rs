@@ -70,3 +70,158 @@ fn relevance_report() {
 fn plain_word_finds_something() {
     assert!(!ids("kuoro").is_empty());
 }
+
+/// A small index of records made for the analysis behaviours (data/fixtures/analysis.ndjson).
+fn fixture_engine() -> &'static Engine {
+    static E: OnceLock<(tempfile::TempDir, Engine)> = OnceLock::new();
+    &E.get_or_init(|| {
+        let text = std::fs::read_to_string(data("fixtures/analysis.ndjson")).unwrap();
+        let records: Vec<Record> = text
+            .lines()
+            .map(|l| tarjotin_core::validate::parse_record(l).unwrap().record)
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let store = IndexStore::open(dir.path()).unwrap();
+        build(&store, records, &|_| {}).unwrap();
+        let engine = Engine::open(dir.path()).unwrap();
+        (dir, engine)
+    })
+    .1
+}
+
+fn fx(q: &str) -> Vec<String> {
+    fixture_engine()
+        .search(&SearchRequest::text(q))
+        .unwrap()
+        .hits
+        .into_iter()
+        .map(|h| h.id.trim_start_matches("t:").to_string())
+        .collect()
+}
+
+fn rank_of(hits: &[String], id: &str) -> Option<usize> {
+    hits.iter().position(|h| h == id)
+}
+
+#[test]
+fn inflection_and_gradation() {
+    assert!(fx("kirjastossa").contains(&"kirjasto".into()));
+    assert!(fx("tuen").contains(&"tuki".into()));
+    assert!(fx("liikuntaa").contains(&"liikunta".into()));
+}
+
+#[test]
+fn compound_heads_match_below_exact_and_not_parishes() {
+    let hits = fx("seura");
+    let exact = rank_of(&hits, "seura").expect("exact seura");
+    let sport = rank_of(&hits, "urheiluseura").expect("urheiluseura");
+    let youth = rank_of(&hits, "nuorisoseura").expect("nuorisoseura");
+    assert!(exact < sport && exact < youth, "{hits:?}");
+    assert!(!hits.contains(&"seurakunta".into()), "{hits:?}");
+    assert!(fx("vertaistuki").contains(&"vertaistukiryhma".into()));
+    assert!(fx("tuki").contains(&"vertaistukiryhma".into()));
+    assert!(fx("muistisairaus").contains(&"muistisairaat".into()));
+}
+
+#[test]
+fn query_compounds_are_not_split_into_loose_alternatives() {
+    let hits = fx("nuorisoseura");
+    assert_eq!(
+        hits.first().map(String::as_str),
+        Some("nuorisoseura"),
+        "{hits:?}"
+    );
+    assert!(!hits.contains(&"seura".into()), "{hits:?}");
+    assert!(!hits.contains(&"urheiluseura".into()), "{hits:?}");
+}
+
+#[test]
+fn place_names_in_the_text_are_places() {
+    for (q, code) in [
+        ("kerho Turussa", "853"),
+        ("kerho Turun", "853"),
+        ("kerho Åbo", "853"),
+        ("kerho Helsingissä", "091"),
+        ("kerho Helsingfors", "091"),
+        ("kerho Lappeenrannassa", "405"),
+    ] {
+        let resp = fixture_engine().search(&SearchRequest::text(q)).unwrap();
+        let places: Vec<&str> = resp
+            .understood
+            .places
+            .iter()
+            .map(|p| p.code.as_str())
+            .collect();
+        assert_eq!(places, [code], "{q}");
+    }
+    let turku = fx("kerho Turussa");
+    assert_eq!(
+        turku.first().map(String::as_str),
+        Some("turku"),
+        "{turku:?}"
+    );
+    // A street named after Turku in another town is not Turku.
+    let resp = fixture_engine()
+        .search(&SearchRequest::text("Turuntie"))
+        .unwrap();
+    assert!(resp.understood.places.is_empty());
+    assert_eq!(resp.hits.first().map(|h| h.id.as_str()), Some("t:turuntie"));
+}
+
+#[test]
+fn typos_are_forgiven_on_long_words_only_and_rank_below_exact() {
+    assert!(fx("vertaistku").contains(&"vertaistukiryhma".into()));
+    assert!(fx("muistisairaiden").contains(&"muistisairaat".into()));
+    let kuoro = fx("kuoro");
+    assert_eq!(
+        kuoro.first().map(String::as_str),
+        Some("kuoro"),
+        "{kuoro:?}"
+    );
+    assert!(!kuoro.contains(&"kuuro".into()), "{kuoro:?}");
+}
+
+#[test]
+fn folding_is_a_low_weight_view() {
+    let hml = fixture_engine()
+        .search(&SearchRequest::text("hameenlinna"))
+        .unwrap();
+    assert_eq!(
+        hml.understood.places.first().map(|p| p.code.as_str()),
+        Some("109")
+    );
+    let tahti = fx("tähti");
+    assert_eq!(
+        tahti.first().map(String::as_str),
+        Some("tahti"),
+        "{tahti:?}"
+    );
+    if let Some(folded) = rank_of(&tahti, "tahti2") {
+        assert!(folded > 0);
+    }
+}
+
+#[test]
+fn nfc_and_nfd_give_identical_results_and_colon_endings_tokenise() {
+    let nfc = fx("tähti");
+    let nfd = fx("ta\u{0308}hti");
+    assert_eq!(nfc, nfd);
+    assert!(fx("EU:n").contains(&"eu".into()));
+}
+
+#[test]
+fn swedish_stemming() {
+    assert!(fx("stödgrupper").contains(&"stod".into()));
+    assert!(fx("närståendevårdare").contains(&"narst".into()));
+}
+
+#[test]
+fn legal_forms_do_not_drive_ranking() {
+    // "ry" alone would match the organisation with "ry" in its name; with a real word it is ignored.
+    let hits = fx("liikunta ry");
+    assert_eq!(
+        hits.first().map(String::as_str),
+        Some("liikunta"),
+        "{hits:?}"
+    );
+}

@@ -175,6 +175,7 @@ pub fn doc_tokens_fi(text: &str) -> DocTokens {
         for r in &forms.readings {
             lemma.insert(r.lemma.clone());
             lemma.extend(r.parts.iter().flatten().cloned());
+            lemma.extend(sub_compounds(&r.parts));
         }
         if lemma.is_empty() {
             // Unknown word: its stem stands in for the lemma so inflected forms still meet.
@@ -185,6 +186,25 @@ pub fn doc_tokens_fi(text: &str) -> DocTokens {
         out.stem.push(forms.stem);
         out.folded.push(forms.folded);
         out.exact.push(forms.exact);
+    }
+    out
+}
+
+/// Runs of two or more adjacent parts short of the whole word: `vertais|tuki|ryhmä` gives
+/// `vertaistuki` and `tukiryhmä`, so a (mistyped) query for the inner compound finds it.
+pub fn sub_compounds(parts: &[Vec<String>]) -> Vec<String> {
+    let firsts: Vec<&str> = parts
+        .iter()
+        .filter_map(|alts| alts.first().map(String::as_str))
+        .collect();
+    let n = firsts.len();
+    let mut out = Vec::new();
+    for start in 0..n {
+        for end in start + 2..=n {
+            if end - start < n {
+                out.push(firsts[start..end].concat());
+            }
+        }
     }
     out
 }
@@ -219,6 +239,16 @@ pub fn prefix_tokens(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inner_compounds_are_indexed() {
+        let parts: Vec<Vec<String>> = ["vertais", "tuki", "ryhmä"]
+            .iter()
+            .map(|p| vec![p.to_string()])
+            .collect();
+        assert_eq!(sub_compounds(&parts), ["vertaistuki", "tukiryhmä"]);
+        assert!(sub_compounds(&parts[..2]).is_empty());
+    }
 
     #[test]
     fn folding_merges_umlauts() {

@@ -40,10 +40,17 @@ fn thesaurus() -> &'static HashMap<String, Expansion> {
             .flexible(true)
             .from_reader(THESAURUS_CSV.as_bytes());
         for row in rdr.records().filter_map(Result::ok) {
-            let (Some(term), Some(targets)) = (row.get(0), row.get(2)) else {
+            let (Some(term), Some(lang), Some(targets)) = (row.get(0), row.get(1), row.get(2))
+            else {
                 continue;
             };
-            let e = map.entry(name_key(term)).or_default();
+            // Swedish and English terms are keyed by stem, so inflected query words meet them.
+            let key = match lang.trim() {
+                "sv" => format!("sv:{}", views::stem_sv(&name_key(term))),
+                "en" => format!("en:{}", views::stem_en(&name_key(term))),
+                _ => name_key(term),
+            };
+            let e = map.entry(key).or_default();
             for t in targets.split('|').map(str::trim) {
                 match t.split_once(':') {
                     Some(("theme", c)) => e.themes.push(c.to_string()),
@@ -83,9 +90,7 @@ pub fn place_of_word(forms: &WordForms) -> Option<&'static Municipality> {
         return r.municipality(code);
     }
     for reading in &forms.readings {
-        if (reading.proper || reading.parts.is_empty())
-            && let Some(code) = names.get(&reading.lemma)
-        {
+        if let Some(code) = names.get(&reading.lemma) {
             return r.municipality(code);
         }
     }
@@ -152,7 +157,11 @@ pub fn parse_query(q: &str, places_in_text: bool) -> ParsedQuery {
         }
         let mut expansion = Expansion::default();
         let t = thesaurus();
-        let mut keys = vec![forms.exact.clone()];
+        let mut keys = vec![
+            forms.exact.clone(),
+            format!("sv:{}", views::stem_sv(&forms.exact)),
+            format!("en:{}", views::stem_en(&forms.exact)),
+        ];
         keys.extend(forms.readings.iter().map(|r| r.lemma.clone()));
         for k in keys {
             if let Some(e) = t.get(&k) {

@@ -271,59 +271,60 @@ impl Engine {
         }
         let parsed = parse_query(&req.q, req.places_in_text);
         let searcher = self.reader.searcher();
-        let mut query = self.build_query(req, &parsed, true);
-        let mut total = searcher.search(&query, &Count)? as u64;
-        if total == 0 && parsed.words.len() > 1 {
-            // No record has every word: rank records by how many (and how well) they match.
-            query = self.build_query(req, &parsed, false);
-            total = searcher.search(&query, &Count)? as u64;
-        }
-
         let near = req.near.map(|n| n.point);
         let sort = req.sort;
         let empty_text = parsed.words.is_empty();
-        let collector = TopDocs::with_limit(req.limit.max(1))
-            .and_offset(req.offset)
-            .tweak_score(move |seg: &SegmentReader| {
-                let lat = seg.fast_fields().f64("lat").ok();
-                let lon = seg.fast_fields().f64("lon").ok();
-                let updated = seg.fast_fields().i64("updated_day").ok();
-                move |doc: DocId, score: Score| -> f64 {
-                    let distance_km = match (near, &lat, &lon) {
-                        (Some(c), Some(la), Some(lo)) => match (la.first(doc), lo.first(doc)) {
-                            (Some(a), Some(b)) => LatLon::new(a, b)
-                                .map(|p| p.distance_m(c) / 1000.0)
-                                .unwrap_or(f64::INFINITY),
+        let make_collector = || {
+            TopDocs::with_limit(req.limit.max(1))
+                .and_offset(req.offset)
+                .tweak_score(move |seg: &SegmentReader| {
+                    let lat = seg.fast_fields().f64("lat").ok();
+                    let lon = seg.fast_fields().f64("lon").ok();
+                    let updated = seg.fast_fields().i64("updated_day").ok();
+                    move |doc: DocId, score: Score| -> f64 {
+                        let distance_km = match (near, &lat, &lon) {
+                            (Some(c), Some(la), Some(lo)) => match (la.first(doc), lo.first(doc)) {
+                                (Some(a), Some(b)) => LatLon::new(a, b)
+                                    .map(|p| p.distance_m(c) / 1000.0)
+                                    .unwrap_or(f64::INFINITY),
+                                _ => f64::INFINITY,
+                            },
                             _ => f64::INFINITY,
-                        },
-                        _ => f64::INFINITY,
-                    };
-                    let day = updated.as_ref().and_then(|u| u.first(doc)).unwrap_or(0) as f64;
-                    let score = f64::from(score);
-                    match sort {
-                        Sort::Distance => -distance_km,
-                        Sort::Updated => day + score.min(1e6) * 1e-7,
-                        Sort::Relevance if near.is_some() => {
-                            let decay = if distance_km.is_finite() {
-                                1.0 / (1.0 + distance_km / 10.0)
-                            } else {
-                                0.05
-                            };
-                            if empty_text {
-                                decay
-                            } else {
-                                score * (0.3 + 0.7 * decay)
+                        };
+                        let day = updated.as_ref().and_then(|u| u.first(doc)).unwrap_or(0) as f64;
+                        let score = f64::from(score);
+                        match sort {
+                            Sort::Distance => -distance_km,
+                            Sort::Updated => day + score.min(1e6) * 1e-7,
+                            Sort::Relevance if near.is_some() => {
+                                let decay = if distance_km.is_finite() {
+                                    1.0 / (1.0 + distance_km / 10.0)
+                                } else {
+                                    0.05
+                                };
+                                if empty_text {
+                                    decay
+                                } else {
+                                    score * (0.3 + 0.7 * decay)
+                                }
                             }
+                            Sort::Relevance => score,
                         }
-                        Sort::Relevance => score,
                     }
-                }
-            });
-        let top = if req.limit == 0 {
-            Vec::new()
-        } else {
-            searcher.search(&query, &collector)?
+                })
         };
+        // One pass counts and ranks; only when no record has every word does a second pass rank
+        // records by how many (and how well) of the words they match.
+        let mut query = self.build_query(req, &parsed, true);
+        let (mut total, mut top) = searcher.search(&query, &(Count, make_collector()))?;
+        if total == 0 && parsed.words.len() > 1 {
+            query = self.build_query(req, &parsed, false);
+            (total, top) = searcher.search(&query, &(Count, make_collector()))?;
+        }
+        let total = total as u64;
+        if req.limit == 0 {
+            top.clear();
+        }
 
         let mut facets = BTreeMap::new();
         for facet in &req.facets {

@@ -233,7 +233,11 @@ async fn suggest_and_records_by_id() {
         .await;
     assert_eq!(r.status, StatusCode::OK);
     let r = s.get("/v1/organisations/local:savon-omaishoitajat").await;
-    assert!(hits(&serde_json::json!({"hits": r.json()["activities"]})).len() >= 1);
+    assert!(
+        r.json()["activities"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty())
+    );
     s.stop().await;
 }
 

@@ -216,7 +216,7 @@ fn record_id(path: Result<Path<String>, PathRejection>) -> Result<String, ApiErr
 /// One organisation with its activities. Ids may contain `/`: send it as is or as `%2F`.
 #[utoipa::path(
     get, path = "/v1/organisations/{id}", tag = "records",
-    params(("id" = String, Path, description = "Organisation id, e.g. `local:savon-omaishoitajat`")),
+    params(("id" = String, Path, description = "Organisation id", example = "local:savon-omaishoitajat")),
     responses(
         (status = 200, description = "The organisation and its activities", body = OrganisationDetail),
         (status = 404, description = "No such organisation", body = ErrorBody),
@@ -237,7 +237,7 @@ pub(crate) async fn organisation(
 /// One activity with its organisation. Ids may contain `/`: send it as is or as `%2F`.
 #[utoipa::path(
     get, path = "/v1/activities/{id}", tag = "records",
-    params(("id" = String, Path, description = "Activity id, e.g. `local:savon-omaishoitajat/vertaisryhma-kuopio`")),
+    params(("id" = String, Path, description = "Activity id", example = "local:savon-omaishoitajat/vertaisryhma-kuopio")),
     responses(
         (status = 200, description = "The activity and its organisation", body = ActivityDetail),
         (status = 404, description = "No such activity", body = ErrorBody),

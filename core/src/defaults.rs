@@ -34,7 +34,10 @@ mod tests {
 
     #[test]
     fn every_default_line_parses() {
-        let lines = DEFAULT_CORPUS.lines().filter(|l| !l.trim().is_empty()).count();
+        let lines = DEFAULT_CORPUS
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .count();
         assert_eq!(default_records().len(), lines);
     }
 }

@@ -15,8 +15,16 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "licences (no GPL/LGPL/AGPL dependency)"
 python3 scripts/check-licences.py
 
-step "cargo test"
-cargo test --workspace --locked
+step "cargo test (all but the end-to-end crate)"
+cargo test --workspace --locked --exclude tarjotin-tests
+
+step "end-to-end API tests (real HTTP on loopback)"
+cargo test --locked -p tarjotin-tests
+
+if [ "${SKIP_SCHEMATHESIS:-0}" != 1 ]; then
+    step "schemathesis against /openapi.json (no 5xx, responses match the schema)"
+    scripts/schemathesis.sh
+fi
 
 step "benches compile"
 cargo bench --workspace --locked --no-run

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::geo::LatLon;
 
 /// A language that localized text may be written in.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
@@ -57,6 +58,7 @@ impl fmt::Display for Lang {
 }
 
 /// Text in one or more of fi/sv/en.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Localized(pub BTreeMap<Lang, String>);
@@ -92,6 +94,7 @@ impl Localized {
 }
 
 /// The kind of a record: what `type` says in the import format.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RecordType {
@@ -116,7 +119,8 @@ impl RecordType {
     }
 }
 
-/// A place: an office, a meeting room, a venue.
+/// A place: an office, a meeting room, a venue. Carries `lat` and `lon` (WGS84) when known.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Location {
     #[serde(default, skip_serializing_if = "Localized::is_empty")]
@@ -129,13 +133,16 @@ pub struct Location {
     pub post_office: Option<String>,
     /// Official 3-digit municipality code.
     pub municipality: String,
+    /// `lat` and `lon` (WGS84), when known.
     #[serde(default, skip_serializing_if = "Option::is_none", flatten)]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
     pub point: Option<LatLon>,
     #[serde(default, skip_serializing_if = "Localized::is_empty")]
     pub accessibility: Localized,
 }
 
 /// Weekday of a recurring slot.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Weekday {
@@ -164,6 +171,7 @@ impl Weekday {
 }
 
 /// One weekly slot, e.g. Tuesdays 17:00-19:00.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WeeklySlot {
     pub weekday: Weekday,
@@ -174,6 +182,7 @@ pub struct WeeklySlot {
 }
 
 /// When an activity happens.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Schedule {
     #[serde(default, skip_serializing_if = "Localized::is_empty")]
@@ -188,6 +197,7 @@ pub struct Schedule {
 }
 
 /// Fields shared by organisations and activities.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Common {
     pub id: String,
@@ -220,6 +230,7 @@ pub struct Common {
 }
 
 /// An association or other organisation.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Organisation {
     #[serde(flatten)]
@@ -235,6 +246,7 @@ pub struct Organisation {
 }
 
 /// Something an organisation offers: a group, a club, a helpline, an event.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Activity {
     #[serde(flatten)]

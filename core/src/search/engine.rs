@@ -46,6 +46,7 @@ pub enum SearchError {
 pub const STALE_AFTER_DAYS: i64 = 365;
 
 /// An organisation with its activities.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct OrganisationDetail {
     pub organisation: Organisation,
@@ -54,6 +55,7 @@ pub struct OrganisationDetail {
 }
 
 /// An activity with its organisation.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ActivityDetail {
     pub activity: Activity,

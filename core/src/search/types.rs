@@ -26,6 +26,7 @@ pub mod limits {
 }
 
 /// How results are ordered.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Sort {
@@ -39,6 +40,7 @@ pub enum Sort {
 }
 
 /// Which facet counts to return.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Facet {
@@ -149,6 +151,7 @@ impl SearchRequest {
 }
 
 /// A piece of highlighted text: render `hit` segments as `<mark>`, never as HTML.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Segment {
     pub text: String,
@@ -156,6 +159,7 @@ pub struct Segment {
 }
 
 /// A code with its label in the requested language.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Labelled {
     pub code: String,
@@ -163,6 +167,7 @@ pub struct Labelled {
 }
 
 /// The organisation behind an activity.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrganisationRef {
     pub id: String,
@@ -170,6 +175,7 @@ pub struct OrganisationRef {
 }
 
 /// Address and point of a hit.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HitLocation {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -187,6 +193,7 @@ pub struct HitLocation {
 }
 
 /// One search result.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Hit {
     pub id: String,
@@ -222,6 +229,7 @@ pub struct Hit {
 }
 
 /// One facet value and how many matching records carry it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FacetCount {
     pub value: String,
@@ -230,6 +238,7 @@ pub struct FacetCount {
 }
 
 /// How the engine read the query text, so a client can say "results in Turku".
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Understanding {
     /// Municipalities read from the text, e.g. `Turussa` -> 853.
@@ -244,6 +253,7 @@ pub struct Understanding {
 }
 
 /// The answer to a [`SearchRequest`].
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchResponse {
     pub total: u64,
@@ -253,6 +263,7 @@ pub struct SearchResponse {
 }
 
 /// What a suggestion completes to.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SuggestionKind {
@@ -264,6 +275,7 @@ pub enum SuggestionKind {
 }
 
 /// An autocomplete suggestion.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Suggestion {
     pub text: String,

@@ -26,5 +26,12 @@ if [ "${SKIP_SCHEMATHESIS:-0}" != 1 ]; then
     scripts/schemathesis.sh
 fi
 
+step "widget: setup (Debian Chromium, npm ci), unit tests, bundle freshness and size"
+widget/scripts/setup.sh
+(cd widget && npm run test:unit)
+
+step "widget: end-to-end in Chromium (mock API with hostile fixtures)"
+(cd widget && npm run test:e2e)
+
 step "benches compile"
 cargo bench --workspace --locked --no-run

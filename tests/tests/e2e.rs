@@ -180,10 +180,8 @@ async fn place_names_in_the_query_are_understood() {
     s.stop().await;
 }
 
-/// Inflected place names (`Turussa`) need the morphological analyser, which lands in core on
-/// another branch; un-ignore when it is merged.
+/// Inflected place names (`Turussa`) are read as the municipality by the morphological analyser.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the Finnish morphological analyser in core (Turussa -> Turku)"]
 async fn inflected_place_turussa_is_turku() {
     let s = start().await;
     let j = s.get("/v1/search?q=kuoro+Turussa").await.json();

@@ -103,14 +103,14 @@ impl Generator {
         s.join(" ") + "."
     }
 
-    fn pick<'a>(&mut self, codes: &'a [String], max: usize) -> Vec<String> {
+    fn pick(&mut self, codes: &[String], max: usize) -> Vec<String> {
         let n = self.rng.random_range(1..=max.min(codes.len()).max(1));
         let mut out: Vec<String> = Vec::new();
         for _ in 0..n {
-            if let Some(c) = codes.get(self.rng.random_range(0..codes.len().max(1))) {
-                if !out.contains(c) {
-                    out.push(c.clone());
-                }
+            if let Some(c) = codes.get(self.rng.random_range(0..codes.len().max(1)))
+                && !out.contains(c)
+            {
+                out.push(c.clone());
             }
         }
         out

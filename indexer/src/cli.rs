@@ -88,6 +88,22 @@ Examples:
   indexer search --index-dir idx --municipality Tampere --limit 5 kuoro
   indexer search --index-dir idx --near 60.17,24.94 --radius-km 5 liikunta")]
     Search(SearchArgs),
+    /// Write synthetic records (for load and crash tests).
+    #[command(hide = true)]
+    Synth(SynthArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    #[arg(long, default_value_t = 10_000)]
+    pub records: usize,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// A change set for `apply`: the organisations only, the first 20 of them as deletes.
+    #[arg(long)]
+    pub changes: bool,
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 /// Input format of the files of one run.
@@ -259,6 +275,9 @@ pub struct StatsArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Print only the sorted ids of every record (for comparing indexes).
+    #[arg(long)]
+    pub ids: bool,
 }
 
 #[derive(Debug, Args)]

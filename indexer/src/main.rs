@@ -37,6 +37,7 @@ fn run(cli: &Cli) -> error::Result<u8> {
         Command::Sync(c) => commands::sync::run(c),
         Command::Stats(a) => commands::stats::run(a),
         Command::Search(a) => commands::search::run(a),
+        Command::Synth(a) => commands::synth::run(a),
     }
 }
 

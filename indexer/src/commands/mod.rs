@@ -7,6 +7,7 @@ pub mod import;
 pub mod search;
 pub mod stats;
 pub mod sync;
+pub mod synth;
 pub mod validate;
 
 /// Exit code: done.

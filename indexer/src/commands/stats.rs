@@ -1,6 +1,7 @@
 //! `indexer stats --index-dir DIR`
 
 use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
 
 use serde::Serialize;
 use tarjotin_core::model::{Lang, Record};
@@ -102,6 +103,19 @@ pub fn collect(engine: &Engine, n: usize) -> Result<Stats> {
 
 pub fn run(args: &StatsArgs) -> Result<u8> {
     let engine = Engine::open(&args.index_dir)?;
+    if args.ids {
+        let mut ids: Vec<String> = engine
+            .all_records()?
+            .iter()
+            .map(|r| r.id().to_string())
+            .collect();
+        ids.sort();
+        let mut out = std::io::stdout().lock();
+        for id in ids {
+            writeln!(out, "{id}").map_err(crate::error::io("stdout"))?;
+        }
+        return Ok(OK);
+    }
     let s = collect(&engine, args.top)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&s)?);

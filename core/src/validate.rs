@@ -828,7 +828,9 @@ pub fn parse_timestamp(s: &str) -> Result<Timestamp, String> {
     if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
         return Ok(Timestamp::Offset(t));
     }
+    // PTV writes local date-times with microseconds (`2020-07-29T08:30:04.835555`).
     let local_formats = [
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond]"),
         format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]"),
         format_description!("[year]-[month]-[day]T[hour]:[minute]"),
     ];
@@ -1248,6 +1250,15 @@ fn weekly_slot(cx: &mut Cx, v: &Value, path: &str) -> Option<WeeklySlot> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn local_date_times_may_have_fractional_seconds() {
+        assert!(matches!(
+            parse_timestamp("2020-07-29T08:30:04.835555"),
+            Ok(Timestamp::Local(_))
+        ));
+        assert!(parse_timestamp("2020-07-29T08:30:04.").is_err());
+    }
     use serde_json::json;
 
     fn org() -> Value {

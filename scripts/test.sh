@@ -30,8 +30,8 @@ step "widget: setup (Debian Chromium, npm ci), unit tests, bundle freshness and 
 widget/scripts/setup.sh
 (cd widget && npm run test:unit)
 
-step "widget: end-to-end in Chromium (mock API with hostile fixtures)"
-(cd widget && npm run test:e2e)
+step "widget: end-to-end in Chromium against the real search-api on loopback"
+scripts/widget-e2e-real-api.sh
 
 step "benches compile"
 cargo bench --workspace --locked --no-run

@@ -158,6 +158,20 @@ pub fn build(
     writer.wait_merging_threads()?;
     let (organisations, activities) = counts(&records);
     let documents = organisations + activities;
+    let counts = (documents, organisations, activities);
+    finish_generation(store, &lock, generation, counts, None, orphans, 0)
+}
+
+/// Writes a committed generation's metadata, checks it and publishes it.
+fn finish_generation(
+    store: &IndexStore,
+    lock: &super::store::WriterLock,
+    generation: Generation,
+    (documents, organisations, activities): (u64, u64, u64),
+    parent: Option<String>,
+    orphans: u64,
+    deleted: u64,
+) -> Result<BuildSummary, BuildError> {
     let meta = GenerationMeta {
         schema_version: SCHEMA_VERSION,
         generation: generation.name.clone(),
@@ -165,18 +179,18 @@ pub fn build(
         documents,
         organisations,
         activities,
-        parent: None,
+        parent,
     };
     generation.write_meta(&meta)?;
     check_generation(&generation, documents)?;
-    store.publish(&generation, &lock)?;
+    store.publish(&generation, lock)?;
     Ok(BuildSummary {
         generation: generation.name,
         documents,
         organisations,
         activities,
         orphans,
-        deleted: 0,
+        deleted,
     })
 }
 
@@ -314,24 +328,7 @@ pub fn apply(
     let organisations = count_type("organisation")?;
     let activities = count_type("activity")?;
     let documents = searcher.num_docs();
-    let meta = GenerationMeta {
-        schema_version: SCHEMA_VERSION,
-        generation: generation.name.clone(),
-        built_at: now_secs(),
-        documents,
-        organisations,
-        activities,
-        parent: Some(parent_meta.generation),
-    };
-    generation.write_meta(&meta)?;
-    check_generation(&generation, documents)?;
-    store.publish(&generation, &lock)?;
-    Ok(BuildSummary {
-        generation: generation.name,
-        documents,
-        organisations,
-        activities,
-        orphans,
-        deleted,
-    })
+    let counts = (documents, organisations, activities);
+    let parent = Some(parent_meta.generation);
+    finish_generation(store, &lock, generation, counts, parent, orphans, deleted)
 }

@@ -711,13 +711,20 @@ fn write_synth(path: &Path, count: usize, seed: u64) {
     }
 }
 
-/// Kills `args` at `kills` seeded moments (50 ms up to `max_ms`) and checks the published index
-/// after each kill: it opens, and unless a new generation was published it is unchanged; the
-/// writer lock is free again. Then one full run must succeed. Returns the kills that landed.
-fn kill_loop(args: &[&str], index: &Path, kills: usize, seed: u64, max_ms: u64) -> usize {
+/// Kills `args` at seeded moments until `kills` kills have landed on a running process, and
+/// checks the published index after each one: it opens, and unless a new generation was
+/// published it is unchanged; the writer lock is free again. The moments are drawn from
+/// 20 ms up to a window that starts at `full_run_ms` and shrinks whenever the run finished before
+/// its kill, so a faster or slower machine still lands its kills. Then one full run must succeed.
+/// Returns the kills that landed.
+fn kill_loop(args: &[&str], index: &Path, kills: usize, seed: u64, full_run_ms: u64) -> usize {
     let mut rng = Lcg(seed);
+    let mut window_ms = full_run_ms.max(40);
     let mut killed = 0;
-    for _ in 0..kills {
+    for _ in 0..kills * 4 {
+        if killed == kills {
+            break;
+        }
         let before = fingerprint(index);
         let mut child = indexer()
             .args(args)
@@ -725,10 +732,13 @@ fn kill_loop(args: &[&str], index: &Path, kills: usize, seed: u64, max_ms: u64) 
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(50 + rng.next() % max_ms));
+        let started = Instant::now();
+        std::thread::sleep(Duration::from_millis(20 + rng.next() % (window_ms - 20)));
         if child.try_wait().unwrap().is_none() {
             child.kill().unwrap();
             killed += 1;
+        } else {
+            window_ms = (started.elapsed().as_millis() as u64 * 7 / 10).max(40);
         }
         let _ = child.wait();
         let after = fingerprint(index);
@@ -773,17 +783,14 @@ fn crash_safety_build_and_apply() {
     let expected = fingerprint(&index);
     assert_eq!(expected.0, RECORDS as u64);
 
-    let killed = kill_loop(&build, &index, 5, 7, build_ms.max(200));
+    let killed = kill_loop(&build, &index, 5, 7, build_ms);
     let now = fingerprint(&index);
     assert_eq!(
         (now.0, now.1),
         (expected.0, expected.1),
         "every build publishes the same records"
     );
-    assert!(
-        killed >= 3,
-        "only {killed} kills landed before the build finished"
-    );
+    assert_eq!(killed, 5, "kills that landed before the build finished");
     // Half-built generations are garbage the next writer removes.
     let gens = std::fs::read_dir(index.join("generations"))
         .unwrap()
@@ -820,7 +827,11 @@ fn crash_safety_build_and_apply() {
     ok(&run(&apply));
     let apply_ms = t.elapsed().as_millis() as u64;
     let applied = fingerprint(&index);
-    let killed_apply = kill_loop(&apply, &index, 4, 11, apply_ms.max(200));
+    let killed_apply = kill_loop(&apply, &index, 4, 11, apply_ms);
+    assert_eq!(
+        killed_apply, 4,
+        "kills that landed before the apply finished"
+    );
     let now = fingerprint(&index);
     assert_eq!(
         (now.0, now.1),

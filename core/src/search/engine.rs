@@ -14,6 +14,7 @@ use tantivy::{
     Term,
 };
 
+use super::explain_safe::nested_boolean;
 use tantivy::query::doc_predicate_query::{DocPredicateQuery, FunctionPredicate};
 
 use super::highlight::{highlight, schedule_text};
@@ -155,7 +156,7 @@ impl Engine {
                 .iter()
                 .map(|w| (Occur::Should, word_query(f, w)))
                 .collect();
-            clauses.push((Occur::Must, Box::new(BooleanQuery::new(words))));
+            clauses.push((Occur::Must, nested_boolean(words)));
         }
 
         // Places: the request's municipalities and counties, and places read from the text.
@@ -181,7 +182,7 @@ impl Engine {
                 }
             }
             place_any.push((Occur::Should, flag(f.national, true)));
-            clauses.push((Occur::Must, Box::new(BooleanQuery::new(place_any))));
+            clauses.push((Occur::Must, nested_boolean(place_any)));
         }
 
         let keyword_filters = [
@@ -243,10 +244,10 @@ impl Engine {
         });
         let exact: DocPredicateQuery = predicate.into();
         Box::new(ConstScoreQuery::new(
-            Box::new(BooleanQuery::new(vec![
+            nested_boolean(vec![
                 (Occur::Must, Box::new(cell_query) as Box<dyn Query>),
                 (Occur::Must, Box::new(exact)),
-            ])),
+            ]),
             0.0,
         ))
     }

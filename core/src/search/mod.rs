@@ -1,6 +1,7 @@
 //! Searching a published index.
 
 pub mod engine;
+mod explain_safe;
 pub mod highlight;
 pub mod query;
 pub mod types;

@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 
 use tantivy::Term;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query,
-    TermQuery, TermSetQuery,
+    BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query, TermQuery,
+    TermSetQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 
@@ -232,13 +232,13 @@ fn all_of(field: Field, parts: &[Vec<String>], b: f32) -> Box<dyn Query> {
                     )
                 })
                 .collect();
-            (
-                Occur::Must,
-                Box::new(BooleanQuery::new(any)) as Box<dyn Query>,
-            )
+            (Occur::Must, super::explain_safe::nested_boolean(any))
         })
         .collect();
-    Box::new(BoostQuery::new(Box::new(BooleanQuery::new(clauses)), b))
+    Box::new(BoostQuery::new(
+        super::explain_safe::nested_boolean(clauses),
+        b,
+    ))
 }
 
 /// The alternatives one analysed word matches, as a disjunction (the best view counts).

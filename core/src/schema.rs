@@ -1,15 +1,15 @@
 //! The tantivy schema and its version.
 //!
-//! Text fields are filled with pre-tokenized values produced by [`crate::analysis::views`], so no
-//! custom tokenizer has to be registered before an index can be opened: the schema names only
-//! tantivy's built-in `raw` tokenizer.
+//! Text fields are filled with space-separated tokens already produced by
+//! [`crate::analysis::views`], so no custom tokenizer has to be registered before an index can be
+//! opened: the schema names only tantivy's built-in `raw` and `whitespace` tokenizers.
 
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 
 /// Bumped whenever the schema or the analysis changes in a way that needs a rebuild.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Handles to every field of the schema.
 #[derive(Debug, Clone)]
@@ -59,7 +59,7 @@ pub struct Fields {
 fn token_field() -> TextOptions {
     TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
-            .set_tokenizer("raw")
+            .set_tokenizer("whitespace")
             .set_index_option(IndexRecordOption::WithFreqs),
     )
 }
@@ -89,7 +89,7 @@ pub fn build_schema() -> (Schema, Fields) {
             "name_prefix",
             TextOptions::default().set_indexing_options(
                 TextFieldIndexing::default()
-                    .set_tokenizer("raw")
+                    .set_tokenizer("whitespace")
                     .set_index_option(IndexRecordOption::Basic),
             ),
         ),

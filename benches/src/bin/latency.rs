@@ -20,6 +20,8 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(2000);
+    // TARJOTIN_BENCH_CLASS=text runs only the class of that name (for profiling).
+    let only = std::env::var("TARJOTIN_BENCH_CLASS").unwrap_or_default();
     println!("| docs | class | p50 | p99 | hits/query |");
     println!("|---:|---|---:|---:|---:|");
     for docs in sizes {
@@ -32,7 +34,10 @@ fn main() {
                 summary.documents as f64 / took.as_secs_f64()
             );
         }
-        for class in query_classes() {
+        for class in query_classes()
+            .into_iter()
+            .filter(|c| only.is_empty() || c.name == only)
+        {
             // Warm up, then measure each request separately.
             for i in 0..50 {
                 run_one(&engine, &class, i);

@@ -6,7 +6,12 @@
 //! query builder expresses from [`QueryWord`].
 
 use std::collections::BTreeSet;
+use std::hash::BuildHasher;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, OnceLock};
 
+use lru::LruCache;
+use parking_lot::Mutex;
 use rust_stemmers::{Algorithm, Stemmer};
 
 use super::{normalize, words};
@@ -120,6 +125,13 @@ pub struct WordForms {
     pub stem: String,
     /// ASCII-folded surface form.
     pub folded: String,
+    /// Snowball Swedish stem (Swedish views and the thesaurus's `sv:` keys).
+    pub stem_sv: String,
+    /// Snowball English stem (English views and the thesaurus's `en:` keys).
+    pub stem_en: String,
+    /// What a document word adds to the lemma view: every lemma, compound part and inner
+    /// compound; for a word the analyser does not know, its stem and surface form.
+    pub lemma_tokens: Vec<String>,
 }
 
 impl WordForms {
@@ -129,9 +141,43 @@ impl WordForms {
     }
 }
 
-/// Analyses one lower-cased NFC word.
-pub fn word_forms(word: &str) -> WordForms {
-    let readings = super::finnish::analyzer()
+const FORMS_CACHE_SHARDS: usize = 32;
+const FORMS_CACHE_PER_SHARD: usize = 8_192;
+
+/// Analysed words, shared by indexing threads and searches: a document collection repeats the
+/// same words (Zipf), and a page of hits is highlighted word by word.
+struct FormsCache {
+    shards: Vec<Mutex<LruCache<String, Arc<WordForms>>>>,
+    hasher: std::collections::hash_map::RandomState,
+}
+
+fn forms_cache() -> &'static FormsCache {
+    static CACHE: OnceLock<FormsCache> = OnceLock::new();
+    CACHE.get_or_init(|| {
+        let per_shard = NonZeroUsize::new(FORMS_CACHE_PER_SHARD).unwrap_or(NonZeroUsize::MIN);
+        FormsCache {
+            shards: (0..FORMS_CACHE_SHARDS)
+                .map(|_| Mutex::new(LruCache::new(per_shard)))
+                .collect(),
+            hasher: std::collections::hash_map::RandomState::new(),
+        }
+    })
+}
+
+/// Analyses one lower-cased NFC word (cached; the result is shared).
+pub fn word_forms(word: &str) -> Arc<WordForms> {
+    let cache = forms_cache();
+    let shard = &cache.shards[(cache.hasher.hash_one(word) as usize) % cache.shards.len()];
+    if let Some(hit) = shard.lock().get(word) {
+        return Arc::clone(hit);
+    }
+    let forms = Arc::new(analyse_word(word));
+    shard.lock().put(word.to_owned(), Arc::clone(&forms));
+    forms
+}
+
+fn analyse_word(word: &str) -> WordForms {
+    let readings: Vec<Reading> = super::finnish::analyzer()
         .analyze(word)
         .readings
         .into_iter()
@@ -144,11 +190,26 @@ pub fn word_forms(word: &str) -> WordForms {
             proper: r.proper,
         })
         .collect();
+    let stem = stem_fi(word);
+    let mut lemma: BTreeSet<String> = BTreeSet::new();
+    for r in &readings {
+        lemma.insert(r.lemma.clone());
+        lemma.extend(r.parts.iter().flatten().cloned());
+        lemma.extend(sub_compounds(&r.parts));
+    }
+    if lemma.is_empty() {
+        // Unknown word: its stem stands in for the lemma so inflected forms still meet.
+        lemma.insert(stem.clone());
+        lemma.insert(word.to_string());
+    }
     WordForms {
         exact: word.to_string(),
         readings,
-        stem: stem_fi(word),
+        stem,
         folded: fold_ascii(word),
+        stem_sv: stem_sv(word),
+        stem_en: stem_en(word),
+        lemma_tokens: lemma.into_iter().collect(),
     }
 }
 
@@ -171,21 +232,10 @@ pub fn doc_tokens_fi(text: &str) -> DocTokens {
     let mut out = DocTokens::default();
     for (_, w) in words(&text) {
         let forms = word_forms(&w);
-        let mut lemma: BTreeSet<String> = BTreeSet::new();
-        for r in &forms.readings {
-            lemma.insert(r.lemma.clone());
-            lemma.extend(r.parts.iter().flatten().cloned());
-            lemma.extend(sub_compounds(&r.parts));
-        }
-        if lemma.is_empty() {
-            // Unknown word: its stem stands in for the lemma so inflected forms still meet.
-            lemma.insert(forms.stem.clone());
-            lemma.insert(forms.exact.clone());
-        }
-        out.lemma.extend(lemma);
-        out.stem.push(forms.stem);
-        out.folded.push(forms.folded);
-        out.exact.push(forms.exact);
+        out.lemma.extend(forms.lemma_tokens.iter().cloned());
+        out.stem.push(forms.stem.clone());
+        out.folded.push(forms.folded.clone());
+        out.exact.push(w);
     }
     out
 }
@@ -212,13 +262,17 @@ pub fn sub_compounds(parts: &[Vec<String>]) -> Vec<String> {
 /// Stemmed tokens of Swedish text.
 pub fn doc_tokens_sv(text: &str) -> Vec<String> {
     let text = normalize(text);
-    words(&text).map(|(_, w)| stem_sv(&w)).collect()
+    words(&text)
+        .map(|(_, w)| word_forms(&w).stem_sv.clone())
+        .collect()
 }
 
 /// Stemmed tokens of English text.
 pub fn doc_tokens_en(text: &str) -> Vec<String> {
     let text = normalize(text);
-    words(&text).map(|(_, w)| stem_en(&w)).collect()
+    words(&text)
+        .map(|(_, w)| word_forms(&w).stem_en.clone())
+        .collect()
 }
 
 /// Prefixes of each word for type-ahead (2 to 20 characters).

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use super::types::Segment;
-use crate::analysis::views::{self, word_forms};
+use crate::analysis::views::word_forms;
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::analysis::normalize;
@@ -11,18 +11,20 @@ use crate::model::{Lang, Schedule};
 
 /// True when a text word is one of the query's forms (surface, lemma, stem).
 fn matches(word: &str, forms: &BTreeSet<String>) -> bool {
-    if forms.contains(word) || forms.contains(&views::stem_fi(word)) {
+    if forms.contains(word) {
         return true;
     }
     let f = word_forms(word);
-    f.readings.iter().any(|r| {
-        forms.contains(&r.lemma)
-            || r.parts
-                .iter()
-                .filter_map(|alternatives| alternatives.first())
-                .any(|p| forms.contains(p) && p.chars().count() > 3)
-    }) || forms.contains(&views::stem_sv(word))
-        || forms.contains(&views::stem_en(word))
+    forms.contains(&f.stem)
+        || f.readings.iter().any(|r| {
+            forms.contains(&r.lemma)
+                || r.parts
+                    .iter()
+                    .filter_map(|alternatives| alternatives.first())
+                    .any(|p| forms.contains(p) && p.chars().count() > 3)
+        })
+        || forms.contains(&f.stem_sv)
+        || forms.contains(&f.stem_en)
 }
 
 /// An excerpt of at most about `max_chars` characters around the first matching word, split

@@ -2,7 +2,7 @@
 //! built from analysed tokens (raw user text never reaches tantivy's query parser).
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use tantivy::Term;
 use tantivy::query::{
@@ -103,7 +103,7 @@ pub fn place_of_word(forms: &WordForms) -> Option<&'static Municipality> {
 /// One content word of the query with its analyses and expansions.
 #[derive(Debug, Clone)]
 pub struct QueryWord {
-    pub forms: WordForms,
+    pub forms: Arc<WordForms>,
     pub expansion: Expansion,
 }
 
@@ -125,8 +125,8 @@ impl ParsedQuery {
             for r in &w.forms.readings {
                 out.insert(r.lemma.clone());
             }
-            out.insert(views::stem_sv(&w.forms.exact));
-            out.insert(views::stem_en(&w.forms.exact));
+            out.insert(w.forms.stem_sv.clone());
+            out.insert(w.forms.stem_en.clone());
         }
         out
     }
@@ -159,8 +159,8 @@ pub fn parse_query(q: &str, places_in_text: bool) -> ParsedQuery {
         let t = thesaurus();
         let mut keys = vec![
             forms.exact.clone(),
-            format!("sv:{}", views::stem_sv(&forms.exact)),
-            format!("en:{}", views::stem_en(&forms.exact)),
+            format!("sv:{}", forms.stem_sv),
+            format!("en:{}", forms.stem_en),
         ];
         keys.extend(forms.readings.iter().map(|r| r.lemma.clone()));
         for k in keys {
@@ -249,12 +249,26 @@ fn lexical_alternatives(f: &Fields, forms: &WordForms, weight: f32) -> Vec<Box<d
         term_q(f.text_folded, &forms.folded, boost::FOLDED * weight),
         term_q(f.text_stem, &forms.stem, boost::STEM * weight),
     ];
-    let sv = views::stem_sv(&forms.exact);
-    alts.push(term_q(f.name_sv, &sv, boost::SWEDISH_NAME * weight));
-    alts.push(term_q(f.text_sv, &sv, boost::SWEDISH_TEXT * weight));
-    let en = views::stem_en(&forms.exact);
-    alts.push(term_q(f.name_en, &en, boost::ENGLISH_NAME * weight));
-    alts.push(term_q(f.text_en, &en, boost::ENGLISH_TEXT * weight));
+    alts.push(term_q(
+        f.name_sv,
+        &forms.stem_sv,
+        boost::SWEDISH_NAME * weight,
+    ));
+    alts.push(term_q(
+        f.text_sv,
+        &forms.stem_sv,
+        boost::SWEDISH_TEXT * weight,
+    ));
+    alts.push(term_q(
+        f.name_en,
+        &forms.stem_en,
+        boost::ENGLISH_NAME * weight,
+    ));
+    alts.push(term_q(
+        f.text_en,
+        &forms.stem_en,
+        boost::ENGLISH_TEXT * weight,
+    ));
     if forms.known() {
         for r in &forms.readings {
             alts.push(term_q(f.name_lemma, &r.lemma, boost::NAME_LEMMA * weight));

@@ -6,6 +6,10 @@
 # (data/eval/corpus.ndjson, 645 records): it measures the HTTP stack and per-request engine cost,
 # not scaling with corpus size.
 #
+# During each measured run the server's CPU time is read from /proc/<pid>/stat (utime + stime)
+# and wrk's own CPU time with bash's `time`, so the report shows whether the server (not the load
+# generator) was the busy side.
+#
 # Env: CONNECTIONS (64), THREADS (2), DURATION (20s), WARMUP (5s), MAX_CONCURRENT (API search
 # slots, default the API's own), MAX_QUEUE (API queue, default 256 so 64 connections queue rather
 # than being shed).
@@ -42,10 +46,39 @@ for _ in $(seq 1 600); do
 done
 curl -fsS "$base/ready"; echo
 
+clk_tck=$(getconf CLK_TCK)
+# utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/<pid>/stat, counted after
+# the command name, which is in parentheses and may contain spaces).
+cpu_ticks() {
+    local stat
+    stat=$(cat "/proc/$1/stat")
+    stat=${stat##*) }
+    awk '{ print $12 + $13 }' <<<"$stat"
+}
+
+# measure LABEL wrk-args...: runs wrk and reports server and wrk CPU over the run.
+measure() {
+    local label=$1
+    shift
+    echo "== $label"
+    local before after t0 t1
+    before=$(cpu_ticks "$server")
+    t0=$(date +%s.%N)
+    local TIMEFORMAT="wrk process: %U s user + %S s system CPU over %R s wall"
+    time wrk "$@"
+    t1=$(date +%s.%N)
+    after=$(cpu_ticks "$server")
+    awk -v a="$after" -v b="$before" -v hz="$clk_tck" -v t0="$t0" -v t1="$t1" -v n="$(nproc)" \
+        'BEGIN { s = (a - b) / hz; w = t1 - t0;
+                 printf "search-api process: %.1f s CPU over %.1f s wall = %.0f%% of one core (%.0f%% of %d cores)\n",
+                        s, w, 100 * s / w, 100 * s / w / n, n }'
+    echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
 echo "== machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "== warm-up ($warmup)"
 wrk -t"$threads" -c"$connections" -d"$warmup" -s benches/http/mix.lua "$base" >/dev/null
-echo "== mix: $connections connections, $threads wrk threads, $duration"
-wrk -t"$threads" -c"$connections" -d"$duration" --latency -s benches/http/mix.lua "$base"
-echo "== text only (/v1/search?q=kuoro)"
-wrk -t"$threads" -c"$connections" -d"$duration" --latency "$base/v1/search?q=kuoro"
+measure "mix: $connections connections, $threads wrk threads, $duration" \
+    -t"$threads" -c"$connections" -d"$duration" --latency -s benches/http/mix.lua "$base"
+measure "text only (/v1/search?q=kuoro)" \
+    -t"$threads" -c"$connections" -d"$duration" --latency "$base/v1/search?q=kuoro"

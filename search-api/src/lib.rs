@@ -26,6 +26,8 @@ use tower_http::cors::{Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod middleware;
 pub mod params;
 pub mod ratelimit;

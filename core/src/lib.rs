@@ -16,6 +16,8 @@
 pub mod analysis;
 pub mod defaults;
 pub mod eval;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod geo;
 pub mod import;
 pub mod index;

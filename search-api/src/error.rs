@@ -51,6 +51,8 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// Too many searches at once; retry after `Retry-After` seconds.
     Overloaded,
+    /// Too many requests from this client address; retry after `Retry-After` seconds.
+    RateLimited,
     /// The request did not finish within the deadline.
     Timeout,
     /// The index is not available.
@@ -65,6 +67,7 @@ impl ErrorCode {
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Overloaded | ErrorCode::Timeout | ErrorCode::Unavailable => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -94,6 +97,7 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::Overloaded => "overloaded",
+            ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Timeout => "timeout",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",

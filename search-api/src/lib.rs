@@ -7,6 +7,7 @@
 //! - [`routes`]: the handlers and the OpenAPI document ([`openapi`]).
 //! - [`error`]: the closed set of error codes ([`ErrorCode`]) and the JSON error body.
 //! - [`middleware`]: request ids, the access log (never with query strings), ETags, headers.
+//! - [`ratelimit`]: the optional per-client rate limit and the trusted-proxy rules.
 //!
 //! [`router`] builds the whole service; [`serve`] runs it on a listener until a shutdown future
 //! completes, reloading the index in the background.
@@ -25,8 +26,11 @@ use tower_http::cors::{Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod middleware;
 pub mod params;
+pub mod ratelimit;
 pub mod routes;
 pub mod state;
 
@@ -107,6 +111,7 @@ pub fn openapi_string() -> String {
 
 /// The whole HTTP service.
 pub fn router(state: AppState) -> Router {
+    let limiter = state.rate_limiter();
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
@@ -146,6 +151,10 @@ pub fn router(state: AppState) -> Router {
             ApiError::internal("a handler panicked").into_response()
         }))
         .layer(axum::middleware::from_fn(middleware::json_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            limiter,
+            ratelimit::limit,
+        ))
         .layer(cors)
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(axum::middleware::from_fn(
@@ -153,18 +162,25 @@ pub fn router(state: AppState) -> Router {
         ))
 }
 
+/// How often the rate limiter forgets clients that have been idle long enough.
+const RATE_LIMIT_SWEEP: Duration = Duration::from_secs(30);
+
 /// Serves the API on `listener` until `shutdown` completes, then drains open requests.
-/// A background task swaps in newly published index generations meanwhile.
+/// A background task swaps in newly published index generations meanwhile; another keeps the
+/// rate limiter's memory to the recently active clients.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let watcher = tokio::spawn(state.clone().watch());
-    let result = axum::serve(listener, router(state))
+    let sweeper = tokio::spawn(state.clone().sweep_rate_limiter(RATE_LIMIT_SWEEP));
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
     watcher.abort();
+    sweeper.abort();
     tracing::info!("server stopped");
     result
 }

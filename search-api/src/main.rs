@@ -2,11 +2,13 @@
 //! embedded default data under `./var/index` on first start and listens on 127.0.0.1:8080.
 
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, ValueEnum};
+use search_api::ratelimit::RateLimit;
 use search_api::{AppState, Config};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -36,6 +38,17 @@ struct Args {
     /// How often to check for a newly published index, in milliseconds.
     #[arg(long, env = "TARJOTIN_RELOAD_INTERVAL_MS", default_value_t = 1000)]
     reload_interval_ms: u64,
+    /// Requests per minute allowed per client address (IPv6: per /64); 0 turns the limit off.
+    #[arg(long, env = "TARJOTIN_RATE_LIMIT_PER_MINUTE", default_value_t = 0)]
+    rate_limit_per_minute: u32,
+    /// Requests a client may make at once on top of the steady rate (default: the per-minute
+    /// figure, i.e. one minute's worth).
+    #[arg(long, env = "TARJOTIN_RATE_LIMIT_BURST")]
+    rate_limit_burst: Option<u32>,
+    /// Comma-separated addresses or CIDR networks of reverse proxies whose X-Forwarded-For
+    /// header names the client (e.g. 127.0.0.1,10.0.0.0/8). Empty: the header is ignored.
+    #[arg(long, env = "TARJOTIN_TRUSTED_PROXIES", default_value = "")]
+    trusted_proxies: String,
     /// Log format.
     #[arg(long, env = "TARJOTIN_LOG_FORMAT", value_enum, default_value = "text")]
     log_format: LogFormat,
@@ -79,6 +92,18 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
+/// The rate limit from the flags: off when the rate is 0; a burst of 0 is an error.
+fn rate_limit(per_minute: u32, burst: Option<u32>) -> anyhow::Result<Option<RateLimit>> {
+    let Some(per_minute) = NonZeroU32::new(per_minute) else {
+        return Ok(None);
+    };
+    let burst = match burst {
+        None => per_minute,
+        Some(b) => NonZeroU32::new(b).context("--rate-limit-burst must be at least 1")?,
+    };
+    Ok(Some(RateLimit { per_minute, burst }))
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -107,6 +132,17 @@ async fn main() -> anyhow::Result<()> {
     config.max_queue = args.max_queue;
     config.request_timeout = Duration::from_millis(args.request_timeout_ms.max(1));
     config.reload_interval = Duration::from_millis(args.reload_interval_ms.max(50));
+    config.trusted_proxies = search_api::ratelimit::parse_trusted_proxies(&args.trusted_proxies)
+        .context("--trusted-proxies")?;
+    config.rate_limit = rate_limit(args.rate_limit_per_minute, args.rate_limit_burst)?;
+    if let Some(limit) = config.rate_limit {
+        tracing::info!(
+            per_minute = limit.per_minute.get(),
+            burst = limit.burst.get(),
+            trusted_proxies = config.trusted_proxies.len(),
+            "rate limit per client address"
+        );
+    }
     let state = AppState::open(config)
         .with_context(|| format!("opening the index in {}", args.index_dir.display()))?;
     let engine = state.engine();

@@ -108,6 +108,7 @@ pub async fn json_errors(req: Request, next: Next) -> Response {
         StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
         StatusCode::REQUEST_TIMEOUT | StatusCode::GATEWAY_TIMEOUT => ErrorCode::Timeout,
         StatusCode::SERVICE_UNAVAILABLE => ErrorCode::Overloaded,
+        StatusCode::TOO_MANY_REQUESTS => ErrorCode::RateLimited,
         s if s.is_server_error() => ErrorCode::Internal,
         _ => ErrorCode::InvalidParameter,
     };
@@ -118,6 +119,7 @@ pub async fn json_errors(req: Request, next: Next) -> Response {
         ErrorCode::PayloadTooLarge => "the request body may be at most 16 KB",
         ErrorCode::Timeout => "the request did not finish in time",
         ErrorCode::Overloaded => "the service is busy, retry shortly",
+        ErrorCode::RateLimited => "too many requests from this address, retry later",
         _ => "internal error",
     };
     let mut out = ApiError::new(code, message).into_response();

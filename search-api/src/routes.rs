@@ -141,6 +141,7 @@ pub(crate) enum FacetParam {
     params(SearchParams),
     responses(
         (status = 200, description = "Hits, facet counts and how the query was read", body = SearchResponse),
+        (status = 429, description = "Rate limited (only when a limit is configured); see Retry-After", body = ErrorBody),
         (status = 400, description = "Invalid parameter", body = ErrorBody),
         (status = 503, description = "Overloaded or timed out; see Retry-After", body = ErrorBody),
     )
@@ -180,6 +181,7 @@ pub struct Suggestions {
     params(SuggestParams),
     responses(
         (status = 200, description = "At most 10 suggestions", body = Suggestions),
+        (status = 429, description = "Rate limited (only when a limit is configured); see Retry-After", body = ErrorBody),
         (status = 400, description = "Invalid parameter", body = ErrorBody),
         (status = 503, description = "Overloaded or timed out", body = ErrorBody),
     )
@@ -219,6 +221,7 @@ fn record_id(path: Result<Path<String>, PathRejection>) -> Result<String, ApiErr
     params(("id" = String, Path, description = "Organisation id", example = "local:savon-omaishoitajat")),
     responses(
         (status = 200, description = "The organisation and its activities", body = OrganisationDetail),
+        (status = 429, description = "Rate limited (only when a limit is configured); see Retry-After", body = ErrorBody),
         (status = 404, description = "No such organisation", body = ErrorBody),
         (status = 503, description = "Overloaded or timed out", body = ErrorBody),
     )
@@ -240,6 +243,7 @@ pub(crate) async fn organisation(
     params(("id" = String, Path, description = "Activity id", example = "local:savon-omaishoitajat/vertaisryhma-kuopio")),
     responses(
         (status = 200, description = "The activity and its organisation", body = ActivityDetail),
+        (status = 429, description = "Rate limited (only when a limit is configured); see Retry-After", body = ErrorBody),
         (status = 404, description = "No such activity", body = ErrorBody),
         (status = 503, description = "Overloaded or timed out", body = ErrorBody),
     )
@@ -305,6 +309,7 @@ fn sort_key(name: &str) -> Vec<u32> {
     params(LangParams),
     responses(
         (status = 200, description = "Municipalities sorted by name", body = Municipalities),
+        (status = 429, description = "Rate limited (only when a limit is configured); see Retry-After", body = ErrorBody),
         (status = 400, description = "Invalid parameter", body = ErrorBody),
     )
 )]
@@ -356,6 +361,7 @@ fn items(terms: &[Term], lang: Lang) -> Vec<VocabularyItem> {
     params(LangParams),
     responses(
         (status = 200, description = "Codes with labels", body = Vocabularies),
+        (status = 429, description = "Rate limited (only when a limit is configured); see Retry-After", body = ErrorBody),
         (status = 400, description = "Invalid parameter", body = ErrorBody),
     )
 )]

@@ -6,12 +6,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
+use ipnet::IpNet;
 use tarjotin_core::index::{IndexStore, StoreError};
 use tarjotin_core::search::{Engine, EngineError, SearchError};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
 use crate::error::{ApiError, ErrorCode};
+use crate::ratelimit::{RateLimit, RateLimiter};
 
 /// Runtime limits and locations.
 #[derive(Debug, Clone)]
@@ -26,6 +28,10 @@ pub struct Config {
     pub request_timeout: Duration,
     /// How often to look for a newly published index generation.
     pub reload_interval: Duration,
+    /// Requests per client address; `None` (the default) means no limit.
+    pub rate_limit: Option<RateLimit>,
+    /// Peers whose `X-Forwarded-For` names the client (see [`crate::ratelimit`]).
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 impl Config {
@@ -37,6 +43,8 @@ impl Config {
             max_queue: 64,
             request_timeout: Duration::from_secs(5),
             reload_interval: Duration::from_secs(1),
+            rate_limit: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -56,6 +64,7 @@ struct Inner {
     config: Config,
     permits: Arc<Semaphore>,
     waiting: AtomicUsize,
+    rate_limiter: Option<Arc<RateLimiter>>,
     /// The last generation that failed to open, so the error is logged once.
     failed: parking_lot::Mutex<Option<String>>,
 }
@@ -97,6 +106,9 @@ impl AppState {
 
     pub fn with_engine(engine: Engine, store: IndexStore, config: Config) -> AppState {
         let permits = Arc::new(Semaphore::new(config.max_concurrent.max(1)));
+        let rate_limiter = config
+            .rate_limit
+            .map(|limit| Arc::new(RateLimiter::new(limit, config.trusted_proxies.clone())));
         AppState {
             inner: Arc::new(Inner {
                 engine: ArcSwap::from_pointee(engine),
@@ -104,6 +116,7 @@ impl AppState {
                 config,
                 permits,
                 waiting: AtomicUsize::new(0),
+                rate_limiter,
                 failed: parking_lot::Mutex::new(None),
             }),
         }
@@ -111,6 +124,16 @@ impl AppState {
 
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// The per-client rate limiter, when one is configured.
+    pub fn rate_limiter(&self) -> Option<Arc<RateLimiter>> {
+        self.inner.rate_limiter.clone()
+    }
+
+    /// Searches waiting for a slot right now.
+    pub fn queued(&self) -> usize {
+        self.inner.waiting.load(Ordering::SeqCst)
     }
 
     /// The engine serving now; a request keeps its `Arc` even when a new index is swapped in.
@@ -202,6 +225,20 @@ impl AppState {
                 *self.inner.failed.lock() = Some(name);
                 false
             }
+        }
+    }
+
+    /// Forgets idle clients of the rate limiter every `every` until dropped (aborted by `serve`).
+    pub(crate) async fn sweep_rate_limiter(self, every: Duration) {
+        let Some(limiter) = self.rate_limiter() else {
+            return;
+        };
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let tracked = limiter.sweep();
+            tracing::debug!(clients = tracked, "rate limiter swept");
         }
     }
 

@@ -1,0 +1,63 @@
+//! Replays the committed fuzz seed corpora and crash regressions (`fuzz/corpus/<target>`,
+//! `fuzz/regressions/<target>`) through the fuzz harnesses on stable, so CI checks every input
+//! the fuzzers were seeded with or once crashed on. The timed fuzz run is `scripts/fuzz.sh`.
+
+use std::path::Path;
+
+use tarjotin_core::fuzzing;
+
+fn replay(target: &str, harness: fn(&[u8])) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
+    let mut seeds = 0;
+    for kind in ["corpus", "regressions"] {
+        let dir = root.join(kind).join(target);
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for path in paths {
+            let data = std::fs::read(&path).expect("read a corpus file");
+            // A panic names the input that caused it.
+            eprintln!("{target}: {}", path.display());
+            harness(&data);
+            seeds += usize::from(kind == "corpus");
+        }
+    }
+    assert!(seeds >= 3, "{target}: only {seeds} committed seeds");
+}
+
+#[test]
+fn analysis() {
+    replay("analysis", fuzzing::analysis);
+}
+
+#[test]
+fn kfst_lookup() {
+    replay("kfst_lookup", fuzzing::kfst_lookup);
+}
+
+#[test]
+fn kfst_parse() {
+    replay("kfst_parse", fuzzing::kfst_parse);
+}
+
+#[test]
+fn ndjson() {
+    replay("ndjson", fuzzing::ndjson);
+}
+
+#[test]
+fn csv() {
+    replay("csv", fuzzing::csv);
+}
+
+#[test]
+fn ptv() {
+    replay("ptv", fuzzing::ptv);
+}
+
+#[test]
+fn linked_events() {
+    replay("linked_events", fuzzing::linked_events);
+}

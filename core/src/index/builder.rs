@@ -138,6 +138,41 @@ pub fn build(
 ) -> Result<BuildSummary, BuildError> {
     let lock = store.lock_writer()?;
     let generation = store.new_generation(&lock)?;
+    let path = generation.path.clone();
+    discard_on_failure(
+        store,
+        &path,
+        build_generation(store, &lock, generation, records, progress),
+    )
+}
+
+/// Removes an unpublished generation after a failed build or apply, so a failure (a full disk,
+/// say) does not leave its partial files taking the room the next attempt needs.
+fn discard_on_failure(
+    store: &IndexStore,
+    path: &std::path::Path,
+    result: Result<BuildSummary, BuildError>,
+) -> Result<BuildSummary, BuildError> {
+    if result.is_err() {
+        let published = store
+            .current()
+            .ok()
+            .flatten()
+            .is_some_and(|g| g.path == path);
+        if !published {
+            let _ = std::fs::remove_dir_all(path);
+        }
+    }
+    result
+}
+
+fn build_generation(
+    store: &IndexStore,
+    lock: &super::store::WriterLock,
+    generation: Generation,
+    records: Vec<Record>,
+    progress: Progress<'_>,
+) -> Result<BuildSummary, BuildError> {
     let (schema, fields) = build_schema();
     let index = Index::create_in_dir(&generation.path, schema)?;
     let writer: IndexWriter = index.writer(WRITER_MEMORY)?;
@@ -159,7 +194,7 @@ pub fn build(
     let (organisations, activities) = counts(&records);
     let documents = organisations + activities;
     let counts = (documents, organisations, activities);
-    finish_generation(store, &lock, generation, counts, None, orphans, 0)
+    finish_generation(store, lock, generation, counts, None, orphans, 0)
 }
 
 /// Writes a committed generation's metadata, checks it and publishes it.
@@ -230,6 +265,19 @@ pub fn apply(
     let current = store.require_current()?;
     let parent_meta = current.read_meta()?;
     let generation = store.fork(&current, &lock)?;
+    let path = generation.path.clone();
+    let result = apply_to_generation(store, &lock, generation, &parent_meta, records, progress);
+    discard_on_failure(store, &path, result)
+}
+
+fn apply_to_generation(
+    store: &IndexStore,
+    lock: &super::store::WriterLock,
+    generation: Generation,
+    parent_meta: &super::store::GenerationMeta,
+    records: Vec<Record>,
+    progress: Progress<'_>,
+) -> Result<BuildSummary, BuildError> {
     let index = Index::open_in_dir(&generation.path)?;
     let fields = Fields::from_schema(&index.schema())?;
     let mut writer: IndexWriter = index.writer(WRITER_MEMORY)?;
@@ -329,6 +377,36 @@ pub fn apply(
     let activities = count_type("activity")?;
     let documents = searcher.num_docs();
     let counts = (documents, organisations, activities);
-    let parent = Some(parent_meta.generation);
-    finish_generation(store, &lock, generation, counts, parent, orphans, deleted)
+    let parent = Some(parent_meta.generation.clone());
+    finish_generation(store, lock, generation, counts, parent, orphans, deleted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_generation_is_removed_and_a_published_one_kept() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let store = IndexStore::open(tmp.path()).expect("store");
+        let published = build(&store, Vec::new(), &|_| {}).expect("empty build");
+        let current = store.current().expect("current").expect("published");
+        assert_eq!(current.name, published.generation);
+
+        let lock = store.lock_writer().expect("lock");
+        let failed = store.new_generation(&lock).expect("generation");
+        std::fs::write(failed.path.join("partial"), b"x").expect("write");
+        let result = discard_on_failure(
+            &store,
+            &failed.path,
+            Err(BuildError::Check("disk full".into())),
+        );
+        assert!(result.is_err());
+        assert!(!failed.path.exists(), "the failed generation is gone");
+
+        // A failure reported after publishing never removes what is served.
+        let kept = discard_on_failure(&store, &current.path, Err(BuildError::Check("late".into())));
+        assert!(kept.is_err());
+        assert!(current.path.exists());
+    }
 }

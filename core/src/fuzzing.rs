@@ -7,6 +7,7 @@
 //! libFuzzer. Not part of the supported API.
 
 use std::io::Cursor;
+use std::path::Path;
 
 use crate::analysis::finnish::analyzer;
 use crate::analysis::kfst::{LookupOptions, Transducer, finnish_transducer};
@@ -104,4 +105,28 @@ pub fn linked_events(data: &[u8]) {
     let _ = linkedevents::html_to_text(text);
     let places = linkedevents::places_from_json(text, "fuzz").unwrap_or_default();
     let _ = linkedevents::parse(text, "fuzz", &places);
+}
+
+/// Replays the committed seed corpus and crash regressions of one fuzz target
+/// (`fuzz/corpus/<target>`, `fuzz/regressions/<target>` under `fuzz_root`) through `harness`,
+/// in file-name order, naming each input before it runs so a panic points at it. Panics when
+/// fewer than three seeds are committed (a replay of nothing must not pass).
+pub fn replay_corpus(fuzz_root: &Path, target: &str, harness: fn(&[u8])) {
+    let mut seeds = 0;
+    for kind in ["corpus", "regressions"] {
+        let dir = fuzz_root.join(kind).join(target);
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for path in paths {
+            let data =
+                std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+            eprintln!("{target}: {}", path.display());
+            harness(&data);
+            seeds += usize::from(kind == "corpus");
+        }
+    }
+    assert!(seeds >= 3, "{target}: only {seeds} committed seeds");
 }

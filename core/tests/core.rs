@@ -1,5 +1,7 @@
 //! Integration tests of the core library over the evaluation corpus: one index, built once.
 
+mod fuzz_corpus;
+
 use std::path::PathBuf;
 use std::sync::OnceLock;
 

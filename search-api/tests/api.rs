@@ -1,6 +1,8 @@
 //! In-process router tests (no socket): status codes, error codes, headers, the OpenAPI drift
 //! check and the privacy of the logs.
 
+mod fuzz_corpus;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};

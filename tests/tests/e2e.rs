@@ -1,6 +1,10 @@
 //! End to end: build an index of `data/eval/corpus.ndjson`, start the API on 127.0.0.1:0 and talk
 //! to it over a real socket.
 
+mod hostile;
+mod limits;
+mod support;
+
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;

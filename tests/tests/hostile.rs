@@ -3,11 +3,9 @@
 //! real API. Nothing may get a 5xx, every error is JSON with a documented code, and no answer
 //! reflects a payload.
 
-mod support;
-
 use std::path::Path;
 
-use support::{RawReply, Server, documented_error_codes};
+use crate::support::{RawReply, Server, documented_error_codes};
 
 /// Strings that must never come back: markup, script and SQL fragments of the corpus payloads.
 const MARKERS: &[&str] = &[

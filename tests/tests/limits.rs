@@ -1,14 +1,12 @@
 //! Rate limiting and overload over real HTTP on loopback, through `search_api::serve` (which
 //! supplies the peer address the rate limiter keys on).
 
-mod support;
-
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::support::Server;
 use search_api::ratelimit::{RateLimit, parse_trusted_proxies};
-use support::Server;
 
 fn limit(per_minute: u32, burst: u32) -> Option<RateLimit> {
     Some(RateLimit {

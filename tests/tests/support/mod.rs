@@ -1,7 +1,5 @@
-//! Shared by the reliability test binaries: a real API on 127.0.0.1:0 over an index of the
+//! Shared by the reliability tests (hostile, limits): a real API on 127.0.0.1:0 over an index of the
 //! embedded default data, and a raw HTTP/1.1 client that can send bytes no HTTP library would.
-
-#![allow(dead_code)] // each test binary uses a different part
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -10,6 +10,11 @@ use unicode_segmentation::UnicodeSegmentation;
 /// NFC-normalises text. Applied at ingest and at query time, so NFD input (`a` + combining
 /// diaeresis) and NFC input (`ä`) give identical tokens.
 pub fn normalize(text: &str) -> String {
+    // Most text is already NFC; the quick check skips decomposing and recomposing it.
+    if unicode_normalization::is_nfc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes
+    {
+        return text.to_owned();
+    }
     text.nfc().collect()
 }
 

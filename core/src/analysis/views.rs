@@ -164,8 +164,32 @@ fn forms_cache() -> &'static FormsCache {
     })
 }
 
+/// Words each thread keeps to itself in front of the shared cache, so the indexing threads
+/// look up the common words without taking a lock. Cleared when full.
+const THREAD_CACHE_WORDS: usize = 65_536;
+
+thread_local! {
+    static THREAD_FORMS: std::cell::RefCell<std::collections::HashMap<String, Arc<WordForms>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
 /// Analyses one lower-cased NFC word (cached; the result is shared).
 pub fn word_forms(word: &str) -> Arc<WordForms> {
+    THREAD_FORMS.with(|local| {
+        if let Some(hit) = local.borrow().get(word) {
+            return Arc::clone(hit);
+        }
+        let forms = shared_word_forms(word);
+        let mut local = local.borrow_mut();
+        if local.len() >= THREAD_CACHE_WORDS {
+            local.clear();
+        }
+        local.insert(word.to_owned(), Arc::clone(&forms));
+        forms
+    })
+}
+
+fn shared_word_forms(word: &str) -> Arc<WordForms> {
     let cache = forms_cache();
     let shard = &cache.shards[(cache.hasher.hash_one(word) as usize) % cache.shards.len()];
     if let Some(hit) = shard.lock().get(word) {
@@ -213,30 +237,104 @@ fn analyse_word(word: &str) -> WordForms {
     }
 }
 
-/// The tokens each view indexes for one piece of document text.
+/// Space-separated tokens of one view, the form the schema's `whitespace` tokenizer reads.
+/// Analysed tokens never contain ASCII whitespace.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Tokens(String);
+
+impl Tokens {
+    pub fn push(&mut self, token: &str) {
+        if token.is_empty() {
+            return;
+        }
+        if !self.0.is_empty() {
+            self.0.push(' ');
+        }
+        self.0.push_str(token);
+    }
+
+    pub fn extend(&mut self, other: &Tokens) {
+        self.push(&other.0);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.split(' ').filter(|t| !t.is_empty())
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// The tokens each Finnish text view indexes.
+///
+/// The stem and folded views hold a word only where it differs from the surface form: the
+/// query builder looks for the stem and folded forms of a query word in the exact view too, so
+/// nothing is lost and the index holds a third fewer tokens.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct DocTokens {
     /// Lower-cased surface words.
-    pub exact: Vec<String>,
+    pub exact: Tokens,
     /// Lemmas and compound parts (Finnish), plus the stem of words the analyser does not know.
-    pub lemma: Vec<String>,
-    /// Snowball stems of every word.
-    pub stem: Vec<String>,
-    /// ASCII-folded words.
-    pub folded: Vec<String>,
+    pub lemma: Tokens,
+    /// Snowball stems that differ from the surface word.
+    pub stem: Tokens,
+    /// ASCII-folded words that differ from the surface word.
+    pub folded: Tokens,
+}
+
+impl DocTokens {
+    /// Adds Finnish (or unknown-language) text to every view.
+    pub fn add_finnish(&mut self, text: &str) {
+        let text = normalize(text);
+        for (_, w) in words(&text) {
+            let forms = word_forms(&w);
+            for t in &forms.lemma_tokens {
+                self.lemma.push(t);
+            }
+            if forms.stem != w {
+                self.stem.push(&forms.stem);
+            }
+            if forms.folded != w {
+                self.folded.push(&forms.folded);
+            }
+            self.exact.push(&w);
+        }
+    }
+
+    /// Adds text of another language to the exact and folded views only (Swedish and English
+    /// words are matched as written too).
+    pub fn add_surface(&mut self, text: &str) {
+        let text = normalize(text);
+        for (_, w) in words(&text) {
+            let folded = fold_ascii(&w);
+            if folded != w {
+                self.folded.push(&folded);
+            }
+            self.exact.push(&w);
+        }
+    }
+
+    pub fn extend(&mut self, other: &DocTokens) {
+        self.exact.extend(&other.exact);
+        self.lemma.extend(&other.lemma);
+        self.stem.extend(&other.stem);
+        self.folded.extend(&other.folded);
+    }
 }
 
 /// Analyses Finnish (or unknown-language) document text into every view.
 pub fn doc_tokens_fi(text: &str) -> DocTokens {
-    let text = normalize(text);
     let mut out = DocTokens::default();
-    for (_, w) in words(&text) {
-        let forms = word_forms(&w);
-        out.lemma.extend(forms.lemma_tokens.iter().cloned());
-        out.stem.push(forms.stem.clone());
-        out.folded.push(forms.folded.clone());
-        out.exact.push(w);
-    }
+    out.add_finnish(text);
     out
 }
 
@@ -259,35 +357,45 @@ pub fn sub_compounds(parts: &[Vec<String>]) -> Vec<String> {
     out
 }
 
-/// Stemmed tokens of Swedish text.
-pub fn doc_tokens_sv(text: &str) -> Vec<String> {
+/// Adds the Swedish stems of `text` to `out`.
+pub fn add_swedish(out: &mut Tokens, text: &str) {
     let text = normalize(text);
-    words(&text)
-        .map(|(_, w)| word_forms(&w).stem_sv.clone())
-        .collect()
-}
-
-/// Stemmed tokens of English text.
-pub fn doc_tokens_en(text: &str) -> Vec<String> {
-    let text = normalize(text);
-    words(&text)
-        .map(|(_, w)| word_forms(&w).stem_en.clone())
-        .collect()
-}
-
-/// Prefixes of each word for type-ahead (2 to 20 characters).
-pub fn prefix_tokens(text: &str) -> Vec<String> {
-    let text = normalize(text);
-    let mut out = BTreeSet::new();
     for (_, w) in words(&text) {
-        for variant in [w.clone(), fold_ascii(&w)] {
-            let chars: Vec<char> = variant.chars().collect();
-            for n in 2..=chars.len().min(20) {
-                out.insert(chars[..n].iter().collect::<String>());
+        out.push(&word_forms(&w).stem_sv);
+    }
+}
+
+/// Adds the English stems of `text` to `out`.
+pub fn add_english(out: &mut Tokens, text: &str) {
+    let text = normalize(text);
+    for (_, w) in words(&text) {
+        out.push(&word_forms(&w).stem_en);
+    }
+}
+
+/// Adds the prefixes (2 to 20 characters) of each word of `text`, surface and folded, to
+/// `out`, for type-ahead. The caller removes duplicates.
+pub fn add_prefixes(out: &mut Vec<String>, text: &str) {
+    let text = normalize(text);
+    for (_, w) in words(&text) {
+        let folded = fold_ascii(&w);
+        for variant in [&w, &folded] {
+            for (n, (end, c)) in variant.char_indices().enumerate().take(20) {
+                if n >= 1 {
+                    out.push(variant[..end + c.len_utf8()].to_string());
+                }
             }
         }
     }
-    out.into_iter().collect()
+}
+
+/// Prefixes of each word for type-ahead (2 to 20 characters), without duplicates.
+pub fn prefix_tokens(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    add_prefixes(&mut out, text);
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 #[cfg(test)]

@@ -48,6 +48,17 @@ fn now_secs() -> u64 {
 /// Progress callback: called with the number of records written so far.
 pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
 
+/// Records analysed per batch: the batch is analysed in parallel, then handed to the writer in
+/// input order.
+const BATCH: usize = 1024;
+
+/// A writer with one indexing thread: documents reach the index in the order they are added,
+/// so the same input always gives the same index and ties rank the same way. The expensive
+/// part, analysing records, runs in parallel before the writer sees them.
+fn new_writer(index: &Index) -> Result<IndexWriter, BuildError> {
+    Ok(index.writer_with_num_threads(1, WRITER_MEMORY)?)
+}
+
 fn write_records(
     writer: &IndexWriter,
     fields: &Fields,
@@ -55,51 +66,37 @@ fn write_records(
     orgs: &HashMap<String, Organisation>,
     progress: Progress<'_>,
 ) -> Result<u64, BuildError> {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2)
-        .clamp(1, 8);
-    let chunk = records.len().div_ceil(threads).max(1);
-    let done = std::sync::atomic::AtomicU64::new(0);
-    let orphans = std::sync::atomic::AtomicU64::new(0);
-    std::thread::scope(|s| -> Result<(), BuildError> {
-        let handles: Vec<_> = records
-            .chunks(chunk)
-            .map(|part| {
-                let done = &done;
-                let orphans = &orphans;
-                s.spawn(move || -> Result<(), BuildError> {
-                    for (i, record) in part.iter().enumerate() {
-                        let org = match record {
-                            Record::Activity(a) => {
-                                let o = orgs.get(&a.organisation_id);
-                                if o.is_none() {
-                                    orphans.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                                }
-                                o
-                            }
-                            _ => None,
-                        };
-                        if let Some((doc, _)) = build_document(fields, record, org) {
-                            writer.add_document(doc)?;
-                        }
-                        if i % 1024 == 1023 {
-                            let n = done.fetch_add(1024, std::sync::atomic::Ordering::Relaxed);
-                            progress(n + 1024);
-                        }
+    use rayon::prelude::*;
+    let mut orphans = 0;
+    let mut done = 0;
+    for batch in records.chunks(BATCH) {
+        let docs: Vec<(Option<TantivyDocument>, bool)> = batch
+            .par_iter()
+            .map(|record| {
+                let (org, orphan) = match record {
+                    Record::Activity(a) => {
+                        let o = orgs.get(&a.organisation_id);
+                        (o, o.is_none())
                     }
-                    Ok(())
-                })
+                    _ => (None, false),
+                };
+                (
+                    build_document(fields, record, org).map(|(doc, _)| doc),
+                    orphan,
+                )
             })
             .collect();
-        for h in handles {
-            h.join()
-                .map_err(|_| BuildError::Check("an indexing thread panicked".into()))??;
+        for (doc, orphan) in docs {
+            orphans += u64::from(orphan);
+            if let Some(doc) = doc {
+                writer.add_document(doc)?;
+            }
         }
-        Ok(())
-    })?;
+        done += batch.len() as u64;
+        progress(done);
+    }
     progress(records.len() as u64);
-    Ok(orphans.into_inner())
+    Ok(orphans)
 }
 
 fn counts(records: &[Record]) -> (u64, u64) {
@@ -175,7 +172,7 @@ fn build_generation(
 ) -> Result<BuildSummary, BuildError> {
     let (schema, fields) = build_schema();
     let index = Index::create_in_dir(&generation.path, schema)?;
-    let writer: IndexWriter = index.writer(WRITER_MEMORY)?;
+    let writer = new_writer(&index)?;
     let records: Vec<Record> = records
         .into_iter()
         .filter(|r| !matches!(r, Record::Delete(_)))
@@ -280,7 +277,7 @@ fn apply_to_generation(
 ) -> Result<BuildSummary, BuildError> {
     let index = Index::open_in_dir(&generation.path)?;
     let fields = Fields::from_schema(&index.schema())?;
-    let mut writer: IndexWriter = index.writer(WRITER_MEMORY)?;
+    let mut writer = new_writer(&index)?;
 
     let mut upserts: Vec<Record> = Vec::new();
     let mut deleted_ids: HashSet<String> = HashSet::new();

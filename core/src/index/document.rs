@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use tantivy::TantivyDocument;
 
-use crate::analysis::views::{self, DocTokens};
+use crate::analysis::views::{self, DocTokens, Tokens};
 use crate::geo::{LatLon, grid};
 use crate::model::{Activity, Lang, Localized, Organisation, Record, RecordType};
 use crate::reference::{Vocabulary, reference};
@@ -26,20 +26,11 @@ pub struct StoredDoc {
 
 /// Adds a view's tokens as one space-separated value; the schema's `whitespace` tokenizer
 /// splits it again. (Pre-tokenized values would make tantivy serialise every token to JSON and
-/// back, which cost a quarter of the build time.) Analysed tokens never contain ASCII
-/// whitespace; a token that did would be split, never merged with its neighbours.
-fn add_tokens(doc: &mut TantivyDocument, field: tantivy::schema::Field, tokens: Vec<String>) {
-    if tokens.is_empty() {
-        return;
+/// back, which cost a quarter of the build time.)
+fn add_tokens(doc: &mut TantivyDocument, field: tantivy::schema::Field, tokens: Tokens) {
+    if !tokens.is_empty() {
+        doc.add_text(field, tokens.into_string());
     }
-    let mut text = String::with_capacity(tokens.iter().map(|t| t.len() + 1).sum());
-    for t in &tokens {
-        if !text.is_empty() {
-            text.push(' ');
-        }
-        text.push_str(t);
-    }
-    doc.add_text(field, text);
 }
 
 /// Days since the Unix epoch of an ISO 8601 date or date-time (its date part).
@@ -52,11 +43,11 @@ pub fn day_number(iso: &str) -> Option<i64> {
 
 struct Views {
     name: DocTokens,
-    name_sv: Vec<String>,
-    name_en: Vec<String>,
+    name_sv: Tokens,
+    name_en: Tokens,
     text: DocTokens,
-    text_sv: Vec<String>,
-    text_en: Vec<String>,
+    text_sv: Tokens,
+    text_en: Tokens,
     prefix: Vec<String>,
 }
 
@@ -64,32 +55,28 @@ impl Views {
     fn new() -> Self {
         Views {
             name: DocTokens::default(),
-            name_sv: Vec::new(),
-            name_en: Vec::new(),
+            name_sv: Tokens::default(),
+            name_en: Tokens::default(),
             text: DocTokens::default(),
-            text_sv: Vec::new(),
-            text_en: Vec::new(),
+            text_sv: Tokens::default(),
+            text_en: Tokens::default(),
             prefix: Vec::new(),
         }
     }
 
     fn add_name(&mut self, names: &Localized) {
         for (lang, text) in names.iter() {
-            self.prefix.extend(views::prefix_tokens(text));
+            views::add_prefixes(&mut self.prefix, text);
             match lang {
-                Lang::Fi => append(&mut self.name, views::doc_tokens_fi(text)),
+                Lang::Fi => self.name.add_finnish(text),
                 Lang::Sv => {
-                    self.name_sv.extend(views::doc_tokens_sv(text));
+                    views::add_swedish(&mut self.name_sv, text);
                     // Swedish names are also matched exactly and folded.
-                    let t = views::doc_tokens_fi(text);
-                    self.name.exact.extend(t.exact);
-                    self.name.folded.extend(t.folded);
+                    self.name.add_surface(text);
                 }
                 Lang::En => {
-                    self.name_en.extend(views::doc_tokens_en(text));
-                    let t = views::doc_tokens_fi(text);
-                    self.name.exact.extend(t.exact);
-                    self.name.folded.extend(t.folded);
+                    views::add_english(&mut self.name_en, text);
+                    self.name.add_surface(text);
                 }
             }
         }
@@ -98,29 +85,18 @@ impl Views {
     fn add_text(&mut self, texts: &Localized) {
         for (lang, text) in texts.iter() {
             match lang {
-                Lang::Fi => append(&mut self.text, views::doc_tokens_fi(text)),
+                Lang::Fi => self.text.add_finnish(text),
                 Lang::Sv => {
-                    self.text_sv.extend(views::doc_tokens_sv(text));
-                    let t = views::doc_tokens_fi(text);
-                    self.text.exact.extend(t.exact);
-                    self.text.folded.extend(t.folded);
+                    views::add_swedish(&mut self.text_sv, text);
+                    self.text.add_surface(text);
                 }
                 Lang::En => {
-                    self.text_en.extend(views::doc_tokens_en(text));
-                    let t = views::doc_tokens_fi(text);
-                    self.text.exact.extend(t.exact);
-                    self.text.folded.extend(t.folded);
+                    views::add_english(&mut self.text_en, text);
+                    self.text.add_surface(text);
                 }
             }
         }
     }
-}
-
-fn append(into: &mut DocTokens, from: DocTokens) {
-    into.exact.extend(from.exact);
-    into.lemma.extend(from.lemma);
-    into.stem.extend(from.stem);
-    into.folded.extend(from.folded);
 }
 
 /// Builds the tantivy document of a record. `organisation` is the owner of an activity, when known.
@@ -218,9 +194,9 @@ pub fn build_document(
     for label in &tag_labels {
         for (lang, text) in label.iter() {
             match lang {
-                Lang::Fi => append(&mut tags, views::doc_tokens_fi(text)),
-                Lang::Sv => v.text_sv.extend(views::doc_tokens_sv(text)),
-                Lang::En => v.text_en.extend(views::doc_tokens_en(text)),
+                Lang::Fi => tags.add_finnish(text),
+                Lang::Sv => views::add_swedish(&mut v.text_sv, text),
+                Lang::En => views::add_english(&mut v.text_en, text),
             }
         }
     }
@@ -271,24 +247,29 @@ pub fn build_document(
             .unwrap_or(0),
     );
 
-    add_tokens(&mut doc, fields.name_exact, v.name.exact.clone());
-    add_tokens(&mut doc, fields.name_lemma, v.name.lemma.clone());
-    add_tokens(&mut doc, fields.name_sv, v.name_sv.clone());
-    add_tokens(&mut doc, fields.name_en, v.name_en.clone());
-    add_tokens(&mut doc, fields.name_prefix, v.prefix);
     // Name words count as text too, so a query word found in the name or the description
     // meets one field; the name fields add the name boost on top.
     let mut text = v.text;
-    append(&mut text, v.name);
+    text.extend(&v.name);
+    let mut sv = v.text_sv;
+    sv.extend(&v.name_sv);
+    let mut en = v.text_en;
+    en.extend(&v.name_en);
+    let mut prefix = v.prefix;
+    prefix.sort_unstable();
+    prefix.dedup();
+    add_tokens(&mut doc, fields.name_exact, v.name.exact);
+    add_tokens(&mut doc, fields.name_lemma, v.name.lemma);
+    add_tokens(&mut doc, fields.name_sv, v.name_sv);
+    add_tokens(&mut doc, fields.name_en, v.name_en);
+    if !prefix.is_empty() {
+        doc.add_text(fields.name_prefix, prefix.join(" "));
+    }
     add_tokens(&mut doc, fields.text_exact, text.exact);
     add_tokens(&mut doc, fields.text_lemma, text.lemma);
     add_tokens(&mut doc, fields.text_stem, text.stem);
     add_tokens(&mut doc, fields.text_folded, text.folded);
-    let mut sv = v.text_sv;
-    sv.extend(v.name_sv);
     add_tokens(&mut doc, fields.text_sv, sv);
-    let mut en = v.text_en;
-    en.extend(v.name_en);
     add_tokens(&mut doc, fields.text_en, en);
     add_tokens(&mut doc, fields.tags_lemma, tags.lemma);
 

@@ -10,8 +10,8 @@ use tantivy::query::{
 };
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{
-    DocAddress, DocId, Index, IndexReader, ReloadPolicy, Score, SegmentReader, TantivyDocument,
-    Term,
+    DocAddress, DocId, Index, IndexReader, ReloadPolicy, Score, Searcher, SegmentReader,
+    TantivyDocument, Term,
 };
 
 use super::explain_safe::nested_boolean;
@@ -106,7 +106,16 @@ impl Engine {
     /// Opens one generation directory.
     pub fn open_generation(generation: Generation) -> Result<Engine, EngineError> {
         let meta = generation.read_meta()?;
-        let index = Index::open_in_dir(&generation.path)?;
+        let mut index = Index::open_in_dir(&generation.path)?;
+        // Segments of one search are searched in parallel, which halves a lone query's
+        // latency on two cores; under concurrent load the pool is simply shared.
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 4);
+        if threads > 1 {
+            index.set_multithread_executor(threads)?;
+        }
         let fields = Fields::from_schema(&index.schema())?;
         let reader = index
             .reader_builder()
@@ -274,76 +283,73 @@ impl Engine {
         }
         let parsed = parse_query(&req.q, req.places_in_text);
         let searcher = self.reader.searcher();
+        // Facets not filtered by the request itself are counted in the ranking pass; a facet
+        // the request filters on needs its own pass with that filter lifted.
+        let (own_pass, shared): (Vec<Facet>, Vec<Facet>) = req
+            .facets
+            .iter()
+            .copied()
+            .partition(|f| self.filters_facet(req, *f));
+        let shared_fields: Vec<&'static str> = shared.iter().map(|f| facet_field(*f)).collect();
+
+        // One pass counts, ranks and counts facets over the records with every word. When
+        // those do not fill the page, records with only some of the words follow them (for a
+        // relevance sort; other sorts only fall back when no record has every word), ranked by
+        // how many and how well of the words they match, and the total counts them too.
+        let depth = (req.offset + req.limit).max(1);
+        let page_req = SearchRequest {
+            offset: 0,
+            limit: depth,
+            ..req.clone()
+        };
+        let query = self.build_query(req, &parsed, true);
+        let mut ranked = self.rank(&searcher, &query, &page_req, &parsed, &shared_fields)?;
+        let fill = match req.sort {
+            Sort::Relevance => ranked.total < depth,
+            _ => ranked.total == 0,
+        };
+        if fill && parsed.words.len() > 1 {
+            let any_words = self.build_query(req, &parsed, false);
+            let any_req = SearchRequest {
+                limit: depth + ranked.total,
+                ..page_req.clone()
+            };
+            let partial = self.rank(&searcher, &any_words, &any_req, &parsed, &shared_fields)?;
+            let seen: std::collections::HashSet<DocAddress> =
+                ranked.top.iter().map(|(_, a)| *a).collect();
+            ranked
+                .top
+                .extend(partial.top.into_iter().filter(|(_, a)| !seen.contains(a)));
+            ranked.total = partial.total;
+            ranked.facets = partial.facets;
+        }
+        let total = ranked.total as u64;
+        let top: Vec<(f64, DocAddress)> = ranked
+            .top
+            .into_iter()
+            .skip(req.offset)
+            .take(req.limit)
+            .collect();
         let near = req.near.map(|n| n.point);
         let sort = req.sort;
-        let empty_text = parsed.words.is_empty();
-        let make_collector = || {
-            TopDocs::with_limit(req.limit.max(1))
-                .and_offset(req.offset)
-                .tweak_score(move |seg: &SegmentReader| {
-                    let lat = seg.fast_fields().f64("lat").ok();
-                    let lon = seg.fast_fields().f64("lon").ok();
-                    let updated = seg.fast_fields().i64("updated_day").ok();
-                    move |doc: DocId, score: Score| -> f64 {
-                        let distance_km = match (near, &lat, &lon) {
-                            (Some(c), Some(la), Some(lo)) => match (la.first(doc), lo.first(doc)) {
-                                (Some(a), Some(b)) => LatLon::new(a, b)
-                                    .map(|p| p.distance_m(c) / 1000.0)
-                                    .unwrap_or(f64::INFINITY),
-                                _ => f64::INFINITY,
-                            },
-                            _ => f64::INFINITY,
-                        };
-                        let day = updated.as_ref().and_then(|u| u.first(doc)).unwrap_or(0) as f64;
-                        let score = f64::from(score);
-                        match sort {
-                            Sort::Distance => -distance_km,
-                            Sort::Updated => day + score.min(1e6) * 1e-7,
-                            Sort::Relevance if near.is_some() => {
-                                let decay = if distance_km.is_finite() {
-                                    1.0 / (1.0 + distance_km / 10.0)
-                                } else {
-                                    0.05
-                                };
-                                if empty_text {
-                                    decay
-                                } else {
-                                    score * (0.3 + 0.7 * decay)
-                                }
-                            }
-                            Sort::Relevance => score,
-                        }
-                    }
-                })
-        };
-        // One pass counts and ranks; only when no record has every word does a second pass rank
-        // records by how many (and how well) of the words they match.
-        let mut query = self.build_query(req, &parsed, true);
-        let (mut total, mut top) = searcher.search(&query, &(Count, make_collector()))?;
-        if total == 0 && parsed.words.len() > 1 {
-            query = self.build_query(req, &parsed, false);
-            (total, top) = searcher.search(&query, &(Count, make_collector()))?;
-        }
-        let total = total as u64;
-        if req.limit == 0 {
-            top.clear();
-        }
 
         let mut facets = BTreeMap::new();
-        for facet in &req.facets {
-            // Each facet's counts apply every filter except its own, so a chooser can show how
-            // many results picking another value would give.
-            let counts = if self.filters_facet(req, *facet) {
-                let mut relaxed = req.clone();
-                clear_facet_filter(&mut relaxed, *facet);
-                let q = self.build_query(&relaxed, &parsed, true);
-                searcher.search(&q, &FacetCounter::new(facet_field(*facet)))?
-            } else {
-                searcher.search(&query, &FacetCounter::new(facet_field(*facet)))?
-            };
+        for (facet, counts) in shared.iter().zip(ranked.facets) {
             facets.insert(
                 facet.name().to_string(),
                 label_facet(*facet, counts, req.lang),
+            );
+        }
+        for facet in own_pass {
+            // This facet's counts apply every filter except its own, so a chooser can show how
+            // many results picking another value would give.
+            let mut relaxed = req.clone();
+            clear_facet_filter(&mut relaxed, facet);
+            let q = self.build_query(&relaxed, &parsed, true);
+            let mut counts = searcher.search(&q, &FacetCounter::new(vec![facet_field(facet)]))?;
+            facets.insert(
+                facet.name().to_string(),
+                label_facet(facet, counts.pop().unwrap_or_default(), req.lang),
             );
         }
 
@@ -396,6 +402,86 @@ impl Engine {
             facets,
             understood,
         })
+    }
+
+    /// One ranking pass: the count, the requested page in sort order and the counts of
+    /// `facet_fields`, all over `query`.
+    fn rank(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        req: &SearchRequest,
+        parsed: &ParsedQuery,
+        facet_fields: &[&'static str],
+    ) -> Result<Ranked, SearchError> {
+        let facet_counter = FacetCounter::new(facet_fields.to_vec());
+        if req.sort == Sort::Relevance && req.near.is_none() {
+            // Plain relevance: tantivy's own score order, no per-document fast-field reads.
+            let top_docs = TopDocs::with_limit(req.limit.max(1))
+                .and_offset(req.offset)
+                .order_by_score();
+            let (total, top, facets) = searcher.search(query, &(Count, top_docs, facet_counter))?;
+            return Ok(Ranked {
+                total,
+                top: top.into_iter().map(|(s, a)| (f64::from(s), a)).collect(),
+                facets,
+            });
+        }
+        if parsed.words.is_empty()
+            && let Some(ranked) =
+                self.nearest_in_rings(searcher, query, req, parsed, facet_fields)?
+        {
+            return Ok(ranked);
+        }
+        let (total, top, facets) = searcher.search(
+            query,
+            &(Count, sort_key_collector(req, parsed), facet_counter),
+        )?;
+        Ok(Ranked { total, top, facets })
+    }
+
+    /// The nearest records when there is no query text and no radius. Rather than measure the
+    /// distance to every match, it searches circles of growing radius until one holds the
+    /// requested page: when a circle holds at least `offset + limit` matches, the nearest
+    /// `offset + limit` of all matches lie inside it, so the page is exactly the unbounded one.
+    /// `None` when the request is not of that shape or no circle holds the page.
+    fn nearest_in_rings(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        req: &SearchRequest,
+        parsed: &ParsedQuery,
+        facet_fields: &[&'static str],
+    ) -> Result<Option<Ranked>, SearchError> {
+        // Beyond the largest circle a record without a point (national services) would rank
+        // above farther ones by relevance, so larger circles would change the order.
+        const RING_RADII_KM: [f64; 4] = [5.0, 20.0, 60.0, 150.0];
+        let Some(near) = req.near else {
+            return Ok(None);
+        };
+        if near.radius_km.is_some() || !matches!(req.sort, Sort::Distance | Sort::Relevance) {
+            return Ok(None);
+        }
+        let want = req.offset + req.limit.max(1);
+        let (total, facets) =
+            searcher.search(query, &(Count, FacetCounter::new(facet_fields.to_vec())))?;
+        if total < want {
+            return Ok(None);
+        }
+        for radius_km in RING_RADII_KM {
+            let mut ringed = req.clone();
+            ringed.near = Some(Near {
+                point: near.point,
+                radius_km: Some(radius_km),
+            });
+            let ring = self.build_query(&ringed, parsed, true);
+            let (inside, top) =
+                searcher.search(&ring, &(Count, sort_key_collector(req, parsed)))?;
+            if inside >= want {
+                return Ok(Some(Ranked { total, top, facets }));
+            }
+        }
+        Ok(None)
     }
 
     fn filters_facet(&self, req: &SearchRequest, facet: Facet) -> bool {
@@ -637,6 +723,63 @@ impl Engine {
         }
         Ok(out)
     }
+}
+
+/// What one ranking pass found.
+struct Ranked {
+    total: usize,
+    /// Sort key and address of each hit of the requested page.
+    top: Vec<(f64, DocAddress)>,
+    /// Value counts per requested facet field, in the order asked.
+    facets: Vec<HashMap<String, u64>>,
+}
+
+/// Ranks by a key computed per matching document: distance, update day, or relevance blended
+/// with distance when the request gives a point.
+fn sort_key_collector(
+    req: &SearchRequest,
+    parsed: &ParsedQuery,
+) -> impl Collector<Fruit = Vec<(f64, DocAddress)>> + use<> {
+    let near = req.near.map(|n| n.point);
+    let sort = req.sort;
+    let empty_text = parsed.words.is_empty();
+    TopDocs::with_limit(req.limit.max(1))
+        .and_offset(req.offset)
+        .tweak_score(move |seg: &SegmentReader| {
+            let lat = seg.fast_fields().f64("lat").ok();
+            let lon = seg.fast_fields().f64("lon").ok();
+            let updated = seg.fast_fields().i64("updated_day").ok();
+            move |doc: DocId, score: Score| -> f64 {
+                let distance_km = match (near, &lat, &lon) {
+                    (Some(c), Some(la), Some(lo)) => match (la.first(doc), lo.first(doc)) {
+                        (Some(a), Some(b)) => LatLon::new(a, b)
+                            .map(|p| p.distance_m(c) / 1000.0)
+                            .unwrap_or(f64::INFINITY),
+                        _ => f64::INFINITY,
+                    },
+                    _ => f64::INFINITY,
+                };
+                let day = updated.as_ref().and_then(|u| u.first(doc)).unwrap_or(0) as f64;
+                let score = f64::from(score);
+                match sort {
+                    Sort::Distance => -distance_km,
+                    Sort::Updated => day + score.min(1e6) * 1e-7,
+                    Sort::Relevance if near.is_some() => {
+                        let decay = if distance_km.is_finite() {
+                            1.0 / (1.0 + distance_km / 10.0)
+                        } else {
+                            0.05
+                        };
+                        if empty_text {
+                            decay
+                        } else {
+                            score * (0.3 + 0.7 * decay)
+                        }
+                    }
+                    Sort::Relevance => score,
+                }
+            }
+        })
 }
 
 fn summarize_explanation(e: &tantivy::query::Explanation) -> String {
@@ -925,33 +1068,34 @@ pub fn language_label(code: &str, lang: Lang) -> String {
         .unwrap_or_else(|| code.to_string())
 }
 
-/// Counts the values of one keyword fast field over the matching documents.
+/// Counts the values of keyword fast fields over the matching documents, one map per field.
 struct FacetCounter {
-    field: &'static str,
+    fields: Vec<&'static str>,
 }
 
 impl FacetCounter {
-    fn new(field: &'static str) -> Self {
-        FacetCounter { field }
+    fn new(fields: Vec<&'static str>) -> Self {
+        FacetCounter { fields }
     }
 }
 
 struct FacetSegment {
-    column: Option<StrColumn>,
-    counts: Vec<u64>,
+    /// Per field: its column (absent in a segment without values) and a count per term ordinal.
+    columns: Vec<(Option<StrColumn>, Vec<u64>)>,
 }
 
 impl Collector for FacetCounter {
-    type Fruit = HashMap<String, u64>;
+    type Fruit = Vec<HashMap<String, u64>>;
     type Child = FacetSegment;
 
     fn for_segment(&self, _ord: u32, seg: &SegmentReader) -> tantivy::Result<FacetSegment> {
-        let column = seg.fast_fields().str(self.field)?;
-        let n = column.as_ref().map(|c| c.num_terms()).unwrap_or(0);
-        Ok(FacetSegment {
-            column,
-            counts: vec![0; n],
-        })
+        let mut columns = Vec::with_capacity(self.fields.len());
+        for field in &self.fields {
+            let column = seg.fast_fields().str(field)?;
+            let n = column.as_ref().map(|c| c.num_terms()).unwrap_or(0);
+            columns.push((column, vec![0; n]));
+        }
+        Ok(FacetSegment { columns })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -960,12 +1104,14 @@ impl Collector for FacetCounter {
 
     fn merge_fruits(
         &self,
-        fruits: Vec<HashMap<String, u64>>,
-    ) -> tantivy::Result<HashMap<String, u64>> {
-        let mut out = HashMap::new();
-        for f in fruits {
-            for (k, v) in f {
-                *out.entry(k).or_insert(0) += v;
+        fruits: Vec<Vec<HashMap<String, u64>>>,
+    ) -> tantivy::Result<Vec<HashMap<String, u64>>> {
+        let mut out = vec![HashMap::new(); self.fields.len()];
+        for per_field in fruits {
+            for (merged, counts) in out.iter_mut().zip(per_field) {
+                for (k, v) in counts {
+                    *merged.entry(k).or_insert(0) += v;
+                }
             }
         }
         Ok(out)
@@ -973,30 +1119,36 @@ impl Collector for FacetCounter {
 }
 
 impl SegmentCollector for FacetSegment {
-    type Fruit = HashMap<String, u64>;
+    type Fruit = Vec<HashMap<String, u64>>;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
-        if let Some(col) = &self.column {
-            for ord in col.term_ords(doc) {
-                if let Some(c) = self.counts.get_mut(ord as usize) {
-                    *c += 1;
+        for (column, counts) in &mut self.columns {
+            if let Some(col) = column {
+                for ord in col.term_ords(doc) {
+                    if let Some(c) = counts.get_mut(ord as usize) {
+                        *c += 1;
+                    }
                 }
             }
         }
     }
 
-    fn harvest(self) -> HashMap<String, u64> {
-        let mut out = HashMap::new();
-        if let Some(col) = &self.column {
-            let mut s = String::new();
-            for (ord, &count) in self.counts.iter().enumerate() {
-                if count > 0 {
-                    s.clear();
-                    if col.ord_to_str(ord as u64, &mut s).unwrap_or(false) {
-                        out.insert(s.clone(), count);
+    fn harvest(self) -> Vec<HashMap<String, u64>> {
+        let mut out = Vec::with_capacity(self.columns.len());
+        for (column, counts) in self.columns {
+            let mut values = HashMap::new();
+            if let Some(col) = &column {
+                let mut s = String::new();
+                for (ord, &count) in counts.iter().enumerate() {
+                    if count > 0 {
+                        s.clear();
+                        if col.ord_to_str(ord as u64, &mut s).unwrap_or(false) {
+                            values.insert(s.clone(), count);
+                        }
                     }
                 }
             }
+            out.push(values);
         }
         out
     }

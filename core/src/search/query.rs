@@ -249,6 +249,11 @@ fn lexical_alternatives(f: &Fields, forms: &WordForms, weight: f32) -> Vec<Box<d
         term_q(f.text_folded, &forms.folded, boost::FOLDED * weight),
         term_q(f.text_stem, &forms.stem, boost::STEM * weight),
     ];
+    // Documents keep a word's stem and folded form out of those views when it equals the
+    // surface word, so they are looked for in the exact view as well (at the same weights, so a
+    // plain word scores as when every view held it).
+    alts.push(term_q(f.text_exact, &forms.folded, boost::FOLDED * weight));
+    alts.push(term_q(f.text_exact, &forms.stem, boost::STEM * weight));
     alts.push(term_q(
         f.name_sv,
         &forms.stem_sv,

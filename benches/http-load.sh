@@ -2,9 +2,7 @@
 # Loopback HTTP load test of the release search API with wrk (Debian package `wrk`; installed with
 # apt-get when missing and running as root).
 #
-# There is no synthetic corpus generator yet, so this runs over the embedded default data
-# (data/eval/corpus.ndjson, 645 records): it measures the HTTP stack and per-request engine cost,
-# not scaling with corpus size.
+# By default it serves the embedded default data (645 records); INDEX_DIR serves a larger index.
 #
 # During each measured run the server's CPU time is read from /proc/<pid>/stat (utime + stime)
 # and wrk's own CPU time with bash's `time`, so the report shows whether the server (not the load
@@ -12,7 +10,10 @@
 #
 # Env: CONNECTIONS (64), THREADS (2), DURATION (20s), WARMUP (5s), MAX_CONCURRENT (API search
 # slots, default the API's own), MAX_QUEUE (API queue, default 256 so 64 connections queue rather
-# than being shed).
+# than being shed), INDEX_DIR (serve this existing index, e.g. the latency harness's 1M index
+# `target/bench-index/1000000-v3`, instead of building the default data into a temporary one),
+# SERVER_CPUS and WRK_CPUS (pin the server and wrk to these CPUs with taskset, e.g. 0 and 1, to
+# measure the server on one core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,12 +33,22 @@ fi
 
 cargo build --locked --release -p search-api
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-index_dir=$(mktemp -d)
+if [ -n "${INDEX_DIR:-}" ]; then
+    index_dir=$INDEX_DIR
+    scratch=""
+else
+    index_dir=$(mktemp -d)
+    scratch=$index_dir
+fi
 args=(--listen "127.0.0.1:$port" --index-dir "$index_dir" --max-queue "${MAX_QUEUE:-256}")
 if [ -n "${MAX_CONCURRENT:-}" ]; then args+=(--max-concurrent "$MAX_CONCURRENT"); fi
-TARJOTIN_LOG=warn target/release/search-api "${args[@]}" >/dev/null 2>&1 &
+server_pin=()
+wrk_pin=()
+if [ -n "${SERVER_CPUS:-}" ]; then server_pin=(taskset -c "$SERVER_CPUS"); fi
+if [ -n "${WRK_CPUS:-}" ]; then wrk_pin=(taskset -c "$WRK_CPUS"); fi
+TARJOTIN_LOG=warn "${server_pin[@]}" target/release/search-api "${args[@]}" >/dev/null 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$index_dir"' EXIT
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; [ -z "$scratch" ] || rm -rf "$scratch"' EXIT
 
 base="http://127.0.0.1:$port"
 for _ in $(seq 1 600); do
@@ -65,7 +76,7 @@ measure() {
     before=$(cpu_ticks "$server")
     t0=$(date +%s.%N)
     local TIMEFORMAT="wrk process: %U s user + %S s system CPU over %R s wall"
-    time wrk "$@"
+    time "${wrk_pin[@]}" wrk "$@"
     t1=$(date +%s.%N)
     after=$(cpu_ticks "$server")
     awk -v a="$after" -v b="$before" -v hz="$clk_tck" -v t0="$t0" -v t1="$t1" -v n="$(nproc)" \
@@ -77,7 +88,7 @@ measure() {
 
 echo "== machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "== warm-up ($warmup)"
-wrk -t"$threads" -c"$connections" -d"$warmup" -s benches/http/mix.lua "$base" >/dev/null
+"${wrk_pin[@]}" wrk -t"$threads" -c"$connections" -d"$warmup" -s benches/http/mix.lua "$base" >/dev/null
 measure "mix: $connections connections, $threads wrk threads, $duration" \
     -t"$threads" -c"$connections" -d"$duration" --latency -s benches/http/mix.lua "$base"
 measure "text only (/v1/search?q=kuoro)" \

@@ -1,5 +1,9 @@
 -- A realistic query mix for wrk: text, text + filters + facets, near-me, autocomplete, by id,
 -- reference data. Each connection walks the list from its own starting point.
+-- MIX_ACTIVITY_ID and MIX_ORGANISATION_ID name records that exist in the served index (the
+-- defaults are in the embedded default data; for a synthetic index use synth:2 and synth:1).
+local activity_id = os.getenv("MIX_ACTIVITY_ID") or "local:savon-omaishoitajat/vertaisryhma-kuopio"
+local organisation_id = os.getenv("MIX_ORGANISATION_ID") or "local:savon-omaishoitajat"
 local paths = {
   "/v1/search?q=kuoro",
   "/v1/search?q=omaishoitajat&facets=theme,municipality",
@@ -13,8 +17,8 @@ local paths = {
   "/v1/suggest?q=kuo",
   "/v1/suggest?q=omai",
   "/v1/suggest?q=ves",
-  "/v1/activities/local:savon-omaishoitajat/vertaisryhma-kuopio",
-  "/v1/organisations/local:savon-omaishoitajat",
+  "/v1/activities/" .. activity_id,
+  "/v1/organisations/" .. organisation_id,
   "/v1/vocabularies?lang=fi",
 }
 local counter = 0

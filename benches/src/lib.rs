@@ -103,7 +103,7 @@ pub fn query_classes() -> Vec<QueryClass> {
             limit: 10,
             near: Some(Near {
                 point: point(*la, *lo),
-                radius_km: Some(20.0),
+                radius_km: None,
             }),
             sort: Sort::Distance,
             ..SearchRequest::default()

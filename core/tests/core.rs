@@ -279,6 +279,43 @@ fn page_distances(req: &SearchRequest) -> (u64, Vec<Option<f64>>) {
     (res.total, res.hits.iter().map(|h| h.distance_m).collect())
 }
 
+/// Every record's distance from `point`, measured one by one (the point a record is found
+/// at: its first location's own, else its first municipality's centre), nearest first.
+fn measured_distances(point: tarjotin_core::geo::LatLon) -> Vec<Option<f64>> {
+    use tarjotin_core::reference::reference;
+    let r = reference();
+    let mut out: Vec<Option<f64>> = corpus()
+        .iter()
+        .map(|record| {
+            let (own, munis) = match record {
+                Record::Organisation(o) => (
+                    o.locations.iter().find_map(|l| l.point),
+                    o.all_municipalities(),
+                ),
+                Record::Activity(a) => (
+                    a.location.as_ref().and_then(|l| l.point),
+                    a.all_municipalities(),
+                ),
+                Record::Delete(_) => (None, Vec::new()),
+            };
+            own.or_else(|| {
+                munis
+                    .first()
+                    .and_then(|c| r.municipality(c))
+                    .map(|m| m.centre)
+            })
+            .map(|p| p.distance_m(point).round())
+        })
+        .collect();
+    out.sort_by(|a, b| match (a, b) {
+        (Some(x), Some(y)) => x.total_cmp(y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
+    out
+}
+
 #[test]
 fn nearest_without_text_is_exactly_the_nearest_page() {
     use tarjotin_core::geo::LatLon;
@@ -287,43 +324,48 @@ fn nearest_without_text_is_exactly_the_nearest_page() {
     // Dense (Helsinki), mid (Turku), remote (Utsjoki: beyond every circle), and at sea.
     for (lat, lon) in [(60.17, 24.94), (60.45, 22.27), (69.9, 27.0), (59.6, 21.0)] {
         let point = LatLon::new(lat, lon).unwrap();
-        for (offset, limit) in [(0, 10), (10, 10), (40, 5), (0, 50)] {
-            let nearest = SearchRequest {
-                near: Some(Near {
-                    point,
-                    radius_km: None,
-                }),
-                sort: Sort::Distance,
-                offset,
-                limit,
-                ..SearchRequest::text("")
+        let measured = measured_distances(point);
+        for radius_km in [None, Some(3.0), Some(30.0), Some(400.0)] {
+            let within: Vec<Option<f64>> = match radius_km {
+                None => measured.clone(),
+                Some(km) => measured
+                    .iter()
+                    .copied()
+                    .filter(|d| d.is_some_and(|m| m <= km * 1000.0))
+                    .collect(),
             };
-            // A radius larger than the Earth takes the path that measures every record.
-            let measured_all = SearchRequest {
-                near: Some(Near {
-                    point,
-                    radius_km: Some(20_100.0),
-                }),
-                ..nearest.clone()
-            };
-            let (total, got) = page_distances(&nearest);
-            let (_, want) = page_distances(&measured_all);
-            assert_eq!(total, everything, "total at {lat},{lon}");
-            assert_eq!(got, want, "sort=distance at {lat},{lon} offset {offset}");
-            assert_eq!(got.len(), limit);
+            for (offset, limit) in [(0, 10), (10, 10), (40, 5), (0, 50)] {
+                let req = SearchRequest {
+                    near: Some(Near { point, radius_km }),
+                    sort: Sort::Distance,
+                    offset,
+                    limit,
+                    ..SearchRequest::text("")
+                };
+                let want: Vec<Option<f64>> =
+                    within.iter().copied().skip(offset).take(limit).collect();
+                let (total, got) = page_distances(&req);
+                let case = format!("{lat},{lon} radius {radius_km:?} offset {offset}");
+                let expected_total = if radius_km.is_none() {
+                    everything
+                } else {
+                    within.len() as u64
+                };
+                assert_eq!(total, expected_total, "total at {case}");
+                assert_eq!(got, want, "sort=distance at {case}");
 
-            // Relevance with a point and no text ranks by distance too, as long as the page
-            // lies within 190 km: beyond, a record without a point (a national service) ranks
-            // above farther ones.
-            if want.iter().any(|d| d.is_none_or(|m| m > 190_000.0)) {
-                continue;
+                // Relevance with a point and no text ranks by distance too, as long as the page
+                // lies within 190 km: beyond, a record without a point (a national service)
+                // ranks above farther ones.
+                if want.iter().any(|d| d.is_none_or(|m| m > 190_000.0)) {
+                    continue;
+                }
+                let (_, got) = page_distances(&SearchRequest {
+                    sort: Sort::Relevance,
+                    ..req
+                });
+                assert_eq!(got, want, "sort=relevance at {case}");
             }
-            let by_relevance = SearchRequest {
-                sort: Sort::Relevance,
-                ..nearest.clone()
-            };
-            let (_, got) = page_distances(&by_relevance);
-            assert_eq!(got, want, "sort=relevance at {lat},{lon} offset {offset}");
         }
     }
 }

@@ -227,6 +227,10 @@ impl Engine {
         {
             clauses.push((Occur::Must, self.radius_filter(near.point, radius_km)));
         }
+        if parsed.words.is_empty() && clauses.len() == 1 {
+            // Everything: tantivy counts it without visiting each document.
+            return Box::new(AllQuery);
+        }
         Box::new(BooleanQuery::new(clauses))
     }
 
@@ -440,9 +444,9 @@ impl Engine {
         Ok(Ranked { total, top, facets })
     }
 
-    /// The nearest records when there is no query text and no radius. Rather than measure the
-    /// distance to every match, it searches circles of growing radius until one holds the
-    /// requested page: when a circle holds at least `offset + limit` matches, the nearest
+    /// The nearest records when there is no query text. Rather than measure the distance to
+    /// every match, it searches circles of growing radius (inside the requested one) until one
+    /// holds the requested page: when a circle holds at least `offset + limit` matches, the nearest
     /// `offset + limit` of all matches lie inside it, so the page is exactly the unbounded one.
     /// `None` when the request is not of that shape or no circle holds the page.
     fn nearest_in_rings(
@@ -459,7 +463,16 @@ impl Engine {
         let Some(near) = req.near else {
             return Ok(None);
         };
-        if near.radius_km.is_some() || !matches!(req.sort, Sort::Distance | Sort::Relevance) {
+        if !matches!(req.sort, Sort::Distance | Sort::Relevance) {
+            return Ok(None);
+        }
+        // Circles inside the requested radius, if any.
+        let radius_km = near.radius_km.unwrap_or(f64::INFINITY);
+        let rings: Vec<f64> = RING_RADII_KM
+            .into_iter()
+            .filter(|r| *r < radius_km)
+            .collect();
+        if rings.is_empty() {
             return Ok(None);
         }
         let want = req.offset + req.limit.max(1);
@@ -468,7 +481,7 @@ impl Engine {
         if total < want {
             return Ok(None);
         }
-        for radius_km in RING_RADII_KM {
+        for radius_km in rings {
             let mut ringed = req.clone();
             ringed.near = Some(Near {
                 point: near.point,

@@ -215,6 +215,43 @@ fn term_q(field: Field, text: &str, b: f32) -> Box<dyn Query> {
     Box::new(BoostQuery::new(Box::new(q), b))
 }
 
+/// The tie-breaker of a word's disjunction: the best view counts fully, the others a tenth.
+const TIE_BREAKER: f32 = 0.1;
+
+/// The alternatives of one query word, collected before they become queries so that the same
+/// term asked for at several weights (a plain word's surface, stem and folded forms are often
+/// one term) is searched once. Merged at the weight it would score with in the disjunction
+/// when it is the best alternative: the highest weight plus a tenth of the others.
+#[derive(Default)]
+struct Alternatives {
+    terms: Vec<(Field, String, Vec<f32>)>,
+    other: Vec<Box<dyn Query>>,
+}
+
+impl Alternatives {
+    fn term(&mut self, field: Field, text: &str, weight: f32) {
+        match self
+            .terms
+            .iter_mut()
+            .find(|(f, t, _)| *f == field && t == text)
+        {
+            Some((_, _, weights)) => weights.push(weight),
+            None => self.terms.push((field, text.to_string(), vec![weight])),
+        }
+    }
+
+    fn into_queries(self) -> Vec<Box<dyn Query>> {
+        let mut out = self.other;
+        for (field, text, mut weights) in self.terms {
+            weights.sort_by(|a, b| b.total_cmp(a));
+            let best = weights.first().copied().unwrap_or(0.0);
+            let rest: f32 = weights.iter().skip(1).sum();
+            out.push(term_q(field, &text, best + TIE_BREAKER * rest));
+        }
+        out
+    }
+}
+
 /// Every part (any of its alternative forms) must occur.
 fn all_of(field: Field, parts: &[Vec<String>], b: f32) -> Box<dyn Query> {
     let clauses = parts
@@ -242,76 +279,41 @@ fn all_of(field: Field, parts: &[Vec<String>], b: f32) -> Box<dyn Query> {
 }
 
 /// The alternatives one analysed word matches, as a disjunction (the best view counts).
-fn lexical_alternatives(f: &Fields, forms: &WordForms, weight: f32) -> Vec<Box<dyn Query>> {
-    let mut alts: Vec<Box<dyn Query>> = vec![
-        term_q(f.name_exact, &forms.exact, boost::NAME_EXACT * weight),
-        term_q(f.text_exact, &forms.exact, boost::TEXT_EXACT * weight),
-        term_q(f.text_folded, &forms.folded, boost::FOLDED * weight),
-        term_q(f.text_stem, &forms.stem, boost::STEM * weight),
-    ];
+fn lexical_alternatives(alts: &mut Alternatives, f: &Fields, forms: &WordForms, weight: f32) {
+    alts.term(f.name_exact, &forms.exact, boost::NAME_EXACT * weight);
+    alts.term(f.text_exact, &forms.exact, boost::TEXT_EXACT * weight);
+    alts.term(f.text_folded, &forms.folded, boost::FOLDED * weight);
+    alts.term(f.text_stem, &forms.stem, boost::STEM * weight);
     // Documents keep a word's stem and folded form out of those views when it equals the
     // surface word, so they are looked for in the exact view as well (at the same weights, so a
     // plain word scores as when every view held it).
-    alts.push(term_q(f.text_exact, &forms.folded, boost::FOLDED * weight));
-    alts.push(term_q(f.text_exact, &forms.stem, boost::STEM * weight));
-    alts.push(term_q(
-        f.name_sv,
-        &forms.stem_sv,
-        boost::SWEDISH_NAME * weight,
-    ));
-    alts.push(term_q(
-        f.text_sv,
-        &forms.stem_sv,
-        boost::SWEDISH_TEXT * weight,
-    ));
-    alts.push(term_q(
-        f.name_en,
-        &forms.stem_en,
-        boost::ENGLISH_NAME * weight,
-    ));
-    alts.push(term_q(
-        f.text_en,
-        &forms.stem_en,
-        boost::ENGLISH_TEXT * weight,
-    ));
+    alts.term(f.text_exact, &forms.folded, boost::FOLDED * weight);
+    alts.term(f.text_exact, &forms.stem, boost::STEM * weight);
+    alts.term(f.name_sv, &forms.stem_sv, boost::SWEDISH_NAME * weight);
+    alts.term(f.text_sv, &forms.stem_sv, boost::SWEDISH_TEXT * weight);
+    alts.term(f.name_en, &forms.stem_en, boost::ENGLISH_NAME * weight);
+    alts.term(f.text_en, &forms.stem_en, boost::ENGLISH_TEXT * weight);
     if forms.known() {
         for r in &forms.readings {
-            alts.push(term_q(f.name_lemma, &r.lemma, boost::NAME_LEMMA * weight));
-            alts.push(term_q(f.text_lemma, &r.lemma, boost::TEXT_LEMMA * weight));
-            alts.push(term_q(f.tags_lemma, &r.lemma, boost::TAGS * weight));
+            alts.term(f.name_lemma, &r.lemma, boost::NAME_LEMMA * weight);
+            alts.term(f.text_lemma, &r.lemma, boost::TEXT_LEMMA * weight);
+            alts.term(f.tags_lemma, &r.lemma, boost::TAGS * weight);
             if r.parts.len() >= 2 {
-                alts.push(all_of(f.name_lemma, &r.parts, boost::NAME_PARTS * weight));
-                alts.push(all_of(f.text_lemma, &r.parts, boost::TEXT_PARTS * weight));
-                alts.push(all_of(f.tags_lemma, &r.parts, boost::TAGS * 0.8 * weight));
+                alts.other
+                    .push(all_of(f.name_lemma, &r.parts, boost::NAME_PARTS * weight));
+                alts.other
+                    .push(all_of(f.text_lemma, &r.parts, boost::TEXT_PARTS * weight));
+                alts.other
+                    .push(all_of(f.tags_lemma, &r.parts, boost::TAGS * 0.8 * weight));
             }
         }
     } else {
         // Unknown to the analyser: documents index such words by stem in the lemma view.
-        alts.push(term_q(
-            f.name_lemma,
-            &forms.stem,
-            boost::NAME_LEMMA * 0.8 * weight,
-        ));
-        alts.push(term_q(
-            f.text_lemma,
-            &forms.stem,
-            boost::TEXT_LEMMA * 0.8 * weight,
-        ));
-        alts.push(term_q(
-            f.tags_lemma,
-            &forms.stem,
-            boost::TAGS * 0.8 * weight,
-        ));
-        alts.push(term_q(
-            f.name_lemma,
-            &forms.exact,
-            boost::NAME_LEMMA * 0.8 * weight,
-        ));
-        alts.push(term_q(
-            f.text_lemma,
-            &forms.exact,
-            boost::TEXT_LEMMA * 0.8 * weight,
-        ));
+        alts.term(f.name_lemma, &forms.stem, boost::NAME_LEMMA * 0.8 * weight);
+        alts.term(f.text_lemma, &forms.stem, boost::TEXT_LEMMA * 0.8 * weight);
+        alts.term(f.tags_lemma, &forms.stem, boost::TAGS * 0.8 * weight);
+        alts.term(f.name_lemma, &forms.exact, boost::NAME_LEMMA * 0.8 * weight);
+        alts.term(f.text_lemma, &forms.exact, boost::TEXT_LEMMA * 0.8 * weight);
         // Typos: one edit from 5 letters, two from 9; never on short words, always below exact.
         let len = forms.exact.chars().count();
         if len >= 5 {
@@ -319,34 +321,39 @@ fn lexical_alternatives(f: &Fields, forms: &WordForms, weight: f32) -> Vec<Box<d
             for field in [f.text_lemma, f.text_exact, f.text_folded] {
                 let q =
                     FuzzyTermQuery::new(Term::from_field_text(field, &forms.exact), distance, true);
-                alts.push(Box::new(BoostQuery::new(
+                alts.other.push(Box::new(BoostQuery::new(
                     Box::new(q),
                     boost::FUZZY * weight,
                 )));
             }
         }
     }
-    alts
 }
 
 /// The query for one word: its lexical forms, or what the thesaurus says it means.
 pub fn word_query(f: &Fields, word: &QueryWord) -> Box<dyn Query> {
-    let mut alts = lexical_alternatives(f, &word.forms, 1.0);
+    let mut alts = Alternatives::default();
+    lexical_alternatives(&mut alts, f, &word.forms, 1.0);
     let e = &word.expansion;
     for code in &e.themes {
-        alts.push(const_term(f.theme, code, boost::VOCABULARY));
+        alts.other
+            .push(const_term(f.theme, code, boost::VOCABULARY));
     }
     for code in &e.target_groups {
-        alts.push(const_term(f.target_group, code, boost::VOCABULARY));
+        alts.other
+            .push(const_term(f.target_group, code, boost::VOCABULARY));
     }
     for code in &e.kinds {
-        alts.push(const_term(f.kind, code, boost::VOCABULARY));
+        alts.other.push(const_term(f.kind, code, boost::VOCABULARY));
     }
     for w in &e.words {
         let forms = views::word_forms(w);
-        alts.extend(lexical_alternatives(f, &forms, boost::SYNONYM));
+        lexical_alternatives(&mut alts, f, &forms, boost::SYNONYM);
     }
-    Box::new(DisjunctionMaxQuery::with_tie_breaker(alts, 0.1))
+    Box::new(DisjunctionMaxQuery::with_tie_breaker(
+        alts.into_queries(),
+        TIE_BREAKER,
+    ))
 }
 
 /// A filter-like clause with a fixed score.

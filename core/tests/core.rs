@@ -369,3 +369,38 @@ fn nearest_without_text_is_exactly_the_nearest_page() {
         }
     }
 }
+
+#[test]
+fn text_sorted_by_distance_is_nearest_first_and_counts_every_match() {
+    use tarjotin_core::geo::LatLon;
+    use tarjotin_core::search::{Near, Sort};
+    let point = LatLon::new(60.45, 22.27).unwrap();
+    for q in ["kuoro", "vertaistuki", "liikunta"] {
+        let plain = engine().search(&SearchRequest::text(q)).unwrap();
+        let by_distance = engine()
+            .search(&SearchRequest {
+                near: Some(Near {
+                    point,
+                    radius_km: None,
+                }),
+                sort: Sort::Distance,
+                limit: 50,
+                ..SearchRequest::text(q)
+            })
+            .unwrap();
+        assert_eq!(by_distance.total, plain.total, "{q}");
+        let d: Vec<f64> = by_distance
+            .hits
+            .iter()
+            .map(|h| h.distance_m.unwrap_or(f64::INFINITY))
+            .collect();
+        assert!(d.windows(2).all(|w| w[0] <= w[1]), "{q}: {d:?}");
+        let mut plain_ids: Vec<String> = plain.hits.iter().map(|h| h.id.clone()).collect();
+        let mut near_ids: Vec<String> = by_distance.hits.iter().map(|h| h.id.clone()).collect();
+        if plain.total <= 20 {
+            plain_ids.sort();
+            near_ids.sort();
+            assert_eq!(near_ids, plain_ids, "{q}: the same matches, reordered");
+        }
+    }
+}

@@ -437,6 +437,16 @@ impl Engine {
         {
             return Ok(ranked);
         }
+        if let Some(near) = req.near
+            && ranks_by_distance_only(req, parsed)
+        {
+            // Nothing is scored: tantivy only finds the matches, the distance orders them.
+            let (total, top, facets) = searcher.search(
+                query,
+                &(Count, distance_collector(req, near.point), facet_counter),
+            )?;
+            return Ok(Ranked { total, top, facets });
+        }
         let (total, top, facets) = searcher.search(
             query,
             &(Count, sort_key_collector(req, parsed), facet_counter),
@@ -489,7 +499,7 @@ impl Engine {
             });
             let ring = self.build_query(&ringed, parsed, true);
             let (inside, top) =
-                searcher.search(&ring, &(Count, sort_key_collector(req, parsed)))?;
+                searcher.search(&ring, &(Count, distance_collector(req, near.point)))?;
             if inside >= want {
                 return Ok(Some(Ranked { total, top, facets }));
             }
@@ -745,6 +755,49 @@ struct Ranked {
     top: Vec<(f64, DocAddress)>,
     /// Value counts per requested facet field, in the order asked.
     facets: Vec<HashMap<String, u64>>,
+}
+
+/// True when the order depends on the distance alone: a distance sort, or relevance with a
+/// point and no words (every match scores the same, so nearer is better).
+fn ranks_by_distance_only(req: &SearchRequest, parsed: &ParsedQuery) -> bool {
+    req.near.is_some()
+        && match req.sort {
+            Sort::Distance => true,
+            Sort::Relevance => parsed.words.is_empty(),
+            Sort::Updated => false,
+        }
+}
+
+/// Nearest first, without scoring. A record without a point comes last. The key is the
+/// distance in km negated (larger is better); with a relevance sort it is the same decay the
+/// blended ranking uses, which orders the same way.
+fn distance_collector(
+    req: &SearchRequest,
+    center: LatLon,
+) -> impl Collector<Fruit = Vec<(f64, DocAddress)>> + use<> {
+    let relevance = req.sort == Sort::Relevance;
+    TopDocs::with_limit(req.limit.max(1))
+        .and_offset(req.offset)
+        .order_by(move |seg: &SegmentReader| {
+            let lat = seg.fast_fields().f64("lat").ok();
+            let lon = seg.fast_fields().f64("lon").ok();
+            move |doc: DocId| -> f64 {
+                let distance_km = match (&lat, &lon) {
+                    (Some(la), Some(lo)) => match (la.first(doc), lo.first(doc)) {
+                        (Some(a), Some(b)) => LatLon::new(a, b)
+                            .map(|p| p.distance_m(center) / 1000.0)
+                            .unwrap_or(f64::INFINITY),
+                        _ => f64::INFINITY,
+                    },
+                    _ => f64::INFINITY,
+                };
+                match (relevance, distance_km.is_finite()) {
+                    (true, true) => 1.0 / (1.0 + distance_km / 10.0),
+                    (true, false) => 0.05,
+                    (false, _) => -distance_km,
+                }
+            }
+        })
 }
 
 /// Ranks by a key computed per matching document: distance, update day, or relevance blended

@@ -225,7 +225,9 @@ impl Engine {
         if let Some(near) = &req.near
             && let Some(radius_km) = near.radius_km
         {
-            clauses.push((Occur::Must, self.radius_filter(near.point, radius_km)));
+            for filter in self.radius_filter(near.point, radius_km) {
+                clauses.push((Occur::Must, filter));
+            }
         }
         if parsed.words.is_empty() && clauses.len() == 1 {
             // Everything: tantivy counts it without visiting each document.
@@ -234,9 +236,11 @@ impl Engine {
         Box::new(BooleanQuery::new(clauses))
     }
 
-    /// Documents whose point lies within `radius_km` of `center`: grid cells on the posting-list
-    /// path narrow the candidates, the exact haversine distance decides.
-    fn radius_filter(&self, center: LatLon, radius_km: f64) -> Box<dyn Query> {
+    /// Documents whose point lies within `radius_km` of `center`, as two filters: grid cells on
+    /// the posting-list path narrow the candidates, and the exact haversine distance decides.
+    /// They are separate clauses of the caller's conjunction, so the distance is computed only
+    /// for candidates that every other clause (the words, say) already matched.
+    fn radius_filter(&self, center: LatLon, radius_km: f64) -> [Box<dyn Query>; 2] {
         let radius_m = radius_km * 1000.0;
         let bbox = BoundingBox::around(center, radius_m);
         let cells = grid::covering_terms(&bbox);
@@ -256,13 +260,10 @@ impl Engine {
             })
         });
         let exact: DocPredicateQuery = predicate.into();
-        Box::new(ConstScoreQuery::new(
-            nested_boolean(vec![
-                (Occur::Must, Box::new(cell_query) as Box<dyn Query>),
-                (Occur::Must, Box::new(exact)),
-            ]),
-            0.0,
-        ))
+        [
+            Box::new(ConstScoreQuery::new(Box::new(cell_query), 0.0)),
+            Box::new(ConstScoreQuery::new(Box::new(exact), 0.0)),
+        ]
     }
 
     /// Answers a search request.

@@ -308,7 +308,13 @@ impl Engine {
             ..req.clone()
         };
         let query = self.build_query(req, &parsed, true);
-        let mut ranked = self.rank(&searcher, &query, &page_req, &parsed, &shared_fields)?;
+        let pass = Pass {
+            searcher: &searcher,
+            req: &page_req,
+            parsed: &parsed,
+            facet_fields: &shared_fields,
+        };
+        let mut ranked = self.rank(&pass, &query)?;
         let fill = match req.sort {
             Sort::Relevance => ranked.total < depth,
             _ => ranked.total == 0,
@@ -319,7 +325,13 @@ impl Engine {
                 limit: depth + ranked.total,
                 ..page_req.clone()
             };
-            let partial = self.rank(&searcher, &any_words, &any_req, &parsed, &shared_fields)?;
+            let partial = self.rank(
+                &Pass {
+                    req: &any_req,
+                    ..pass
+                },
+                &any_words,
+            )?;
             let seen: std::collections::HashSet<DocAddress> =
                 ranked.top.iter().map(|(_, a)| *a).collect();
             ranked
@@ -411,14 +423,13 @@ impl Engine {
 
     /// One ranking pass: the count, the requested page in sort order and the counts of
     /// `facet_fields`, all over `query`.
-    fn rank(
-        &self,
-        searcher: &Searcher,
-        query: &dyn Query,
-        req: &SearchRequest,
-        parsed: &ParsedQuery,
-        facet_fields: &[&'static str],
-    ) -> Result<Ranked, SearchError> {
+    fn rank(&self, pass: &Pass<'_>, query: &dyn Query) -> Result<Ranked, SearchError> {
+        let Pass {
+            searcher,
+            req,
+            parsed,
+            facet_fields,
+        } = *pass;
         let facet_counter = FacetCounter::new(facet_fields.to_vec());
         if req.sort == Sort::Relevance && req.near.is_none() {
             // Plain relevance: tantivy's own score order, no per-document fast-field reads.
@@ -433,8 +444,7 @@ impl Engine {
             });
         }
         if parsed.words.is_empty()
-            && let Some(ranked) =
-                self.nearest_in_rings(searcher, query, req, parsed, facet_fields)?
+            && let Some(ranked) = self.nearest_in_rings(pass, query)?
         {
             return Ok(ranked);
         }
@@ -462,12 +472,10 @@ impl Engine {
     /// `None` when the request is not of that shape or no circle holds the page.
     fn nearest_in_rings(
         &self,
-        searcher: &Searcher,
+        pass: &Pass<'_>,
         query: &dyn Query,
-        req: &SearchRequest,
-        parsed: &ParsedQuery,
-        facet_fields: &[&'static str],
     ) -> Result<Option<Ranked>, SearchError> {
+        let (searcher, req) = (pass.searcher, pass.req);
         // Beyond the largest circle a record without a point (national services) would rank
         // above farther ones by relevance, so larger circles would change the order.
         const RING_RADII_KM: [f64; 4] = [5.0, 20.0, 60.0, 150.0];
@@ -487,8 +495,10 @@ impl Engine {
             return Ok(None);
         }
         let want = req.offset + req.limit.max(1);
-        let (total, facets) =
-            searcher.search(query, &(Count, FacetCounter::new(facet_fields.to_vec())))?;
+        let (total, facets) = searcher.search(
+            query,
+            &(Count, FacetCounter::new(pass.facet_fields.to_vec())),
+        )?;
         if total < want {
             return Ok(None);
         }
@@ -498,7 +508,7 @@ impl Engine {
                 point: near.point,
                 radius_km: Some(radius_km),
             });
-            let ring = self.build_query(&ringed, parsed, true);
+            let ring = self.build_query(&ringed, pass.parsed, true);
             let (inside, top) =
                 searcher.search(&ring, &(Count, distance_collector(req, near.point)))?;
             if inside >= want {
@@ -747,6 +757,17 @@ impl Engine {
         }
         Ok(out)
     }
+}
+
+/// What a ranking pass works with besides its query.
+#[derive(Clone, Copy)]
+struct Pass<'a> {
+    searcher: &'a Searcher,
+    /// The request, with the page widened to start at 0 (the caller cuts it).
+    req: &'a SearchRequest,
+    parsed: &'a ParsedQuery,
+    /// Facet fields counted in the same pass.
+    facet_fields: &'a [&'static str],
 }
 
 /// What one ranking pass found.

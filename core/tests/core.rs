@@ -404,3 +404,19 @@ fn text_sorted_by_distance_is_nearest_first_and_counts_every_match() {
         }
     }
 }
+
+#[test]
+fn explanations_name_the_view_and_term_that_matched() {
+    let explained = engine()
+        .explain(&SearchRequest {
+            limit: 3,
+            ..SearchRequest::text("kuorot")
+        })
+        .unwrap();
+    assert!(!explained.is_empty());
+    for (id, score, why) in &explained {
+        assert!(*score > 0.0, "{id}");
+        // The inflected query word meets its lemma in a lemma view.
+        assert!(why.contains("_lemma:kuoro "), "{id}: {why}");
+    }
+}

@@ -18,7 +18,9 @@ use super::explain_safe::nested_boolean;
 use tantivy::query::doc_predicate_query::{DocPredicateQuery, FunctionPredicate};
 
 use super::highlight::{highlight, schedule_text};
-use super::query::{ParsedQuery, any_of, const_term, flag, parse_query, word_query};
+use super::query::{
+    ParsedQuery, any_of, const_term, flag, parse_query, word_alternatives, word_query,
+};
 use super::types::*;
 use crate::geo::{BoundingBox, LatLon, grid};
 use crate::index::{Generation, GenerationMeta, IndexStore, StoreError, StoredDoc};
@@ -547,10 +549,34 @@ impl Engine {
                 .and_then(|v| v.as_str())
                 .unwrap_or("")
                 .to_string();
-            let explanation = query.explain(&searcher, addr)?;
-            out.push((id, score, summarize_explanation(&explanation)));
+            out.push((id, score, self.explain_hit(&searcher, &parsed, addr)));
         }
         Ok(out)
+    }
+
+    /// What made one record match, strongest first: each query word's alternatives (view and
+    /// term) that the record matches, with their weighted scores, e.g.
+    /// `name_lemma:kuoro 6.40, text_exact:kuoro 4.69`.
+    fn explain_hit(&self, searcher: &Searcher, parsed: &ParsedQuery, addr: DocAddress) -> String {
+        let schema = searcher.schema();
+        let mut parts: Vec<(String, f32)> = Vec::new();
+        for word in &parsed.words {
+            for alt in word_alternatives(&self.fields, word) {
+                if let Ok(e) = alt.query.explain(searcher, addr)
+                    && e.value() > 0.0
+                {
+                    let view = schema.get_field_name(alt.field);
+                    parts.push((format!("{view}:{}", alt.what), e.value()));
+                }
+            }
+        }
+        parts.sort_by(|a, b| b.1.total_cmp(&a.1));
+        parts
+            .into_iter()
+            .take(6)
+            .map(|(what, score)| format!("{what} {score:.2}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Autocomplete over record names, themes, target groups and municipalities.
@@ -868,37 +894,6 @@ fn sort_key_collector(
                 }
             }
         })
-}
-
-fn summarize_explanation(e: &tantivy::query::Explanation) -> String {
-    // Keep the leaves that contributed, e.g. "name_lemma:kuoro 3.1, text_exact:kuoro 1.2".
-    let json = e.to_pretty_json();
-    let v: serde_json::Value = serde_json::from_str(&json).unwrap_or(serde_json::Value::Null);
-    let mut parts = Vec::new();
-    collect_leaves(&v, &mut parts);
-    parts.sort_by(|a, b| b.1.total_cmp(&a.1));
-    parts
-        .into_iter()
-        .take(6)
-        .map(|(d, s)| format!("{d} {s:.2}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn collect_leaves(v: &serde_json::Value, out: &mut Vec<(String, f64)>) {
-    let desc = v.get("description").and_then(|d| d.as_str()).unwrap_or("");
-    let value = v.get("value").and_then(|d| d.as_f64()).unwrap_or(0.0);
-    if desc.starts_with("TermQuery") || desc.contains("Term(") {
-        if value > 0.0 {
-            out.push((desc.chars().take(80).collect(), value));
-        }
-        return;
-    }
-    if let Some(children) = v.get("details").and_then(|d| d.as_array()) {
-        for c in children {
-            collect_leaves(c, out);
-        }
-    }
 }
 
 fn stored_of(fields: &Fields, doc: &TantivyDocument) -> Option<StoredDoc> {

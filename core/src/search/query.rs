@@ -225,7 +225,17 @@ const TIE_BREAKER: f32 = 0.1;
 #[derive(Default)]
 struct Alternatives {
     terms: Vec<(Field, String, Vec<f32>)>,
-    other: Vec<Box<dyn Query>>,
+    other: Vec<Alternative>,
+}
+
+/// One way a query word can match a record: a view (field), what is looked for in it, and the
+/// weighted query. Listed separately so a score can be explained view by view.
+pub struct Alternative {
+    pub field: Field,
+    /// The term; `a+b` for compound parts, `~word` for a typo-tolerant match, a code for a
+    /// thesaurus expansion.
+    pub what: String,
+    pub query: Box<dyn Query>,
 }
 
 impl Alternatives {
@@ -240,13 +250,22 @@ impl Alternatives {
         }
     }
 
-    fn into_queries(self) -> Vec<Box<dyn Query>> {
+    fn other(&mut self, field: Field, what: String, query: Box<dyn Query>) {
+        self.other.push(Alternative { field, what, query });
+    }
+
+    fn into_alternatives(self) -> Vec<Alternative> {
         let mut out = self.other;
         for (field, text, mut weights) in self.terms {
             weights.sort_by(|a, b| b.total_cmp(a));
             let best = weights.first().copied().unwrap_or(0.0);
             let rest: f32 = weights.iter().skip(1).sum();
-            out.push(term_q(field, &text, best + TIE_BREAKER * rest));
+            let query = term_q(field, &text, best + TIE_BREAKER * rest);
+            out.push(Alternative {
+                field,
+                what: text,
+                query,
+            });
         }
         out
     }
@@ -299,12 +318,19 @@ fn lexical_alternatives(alts: &mut Alternatives, f: &Fields, forms: &WordForms, 
             alts.term(f.text_lemma, &r.lemma, boost::TEXT_LEMMA * weight);
             alts.term(f.tags_lemma, &r.lemma, boost::TAGS * weight);
             if r.parts.len() >= 2 {
-                alts.other
-                    .push(all_of(f.name_lemma, &r.parts, boost::NAME_PARTS * weight));
-                alts.other
-                    .push(all_of(f.text_lemma, &r.parts, boost::TEXT_PARTS * weight));
-                alts.other
-                    .push(all_of(f.tags_lemma, &r.parts, boost::TAGS * 0.8 * weight));
+                let what = r
+                    .parts
+                    .iter()
+                    .filter_map(|alternatives| alternatives.first().map(String::as_str))
+                    .collect::<Vec<_>>()
+                    .join("+");
+                for (field, b) in [
+                    (f.name_lemma, boost::NAME_PARTS),
+                    (f.text_lemma, boost::TEXT_PARTS),
+                    (f.tags_lemma, boost::TAGS * 0.8),
+                ] {
+                    alts.other(field, what.clone(), all_of(field, &r.parts, b * weight));
+                }
             }
         }
     } else {
@@ -321,39 +347,49 @@ fn lexical_alternatives(alts: &mut Alternatives, f: &Fields, forms: &WordForms, 
             for field in [f.text_lemma, f.text_exact, f.text_folded] {
                 let q =
                     FuzzyTermQuery::new(Term::from_field_text(field, &forms.exact), distance, true);
-                alts.other.push(Box::new(BoostQuery::new(
-                    Box::new(q),
-                    boost::FUZZY * weight,
-                )));
+                alts.other(
+                    field,
+                    format!("~{}", forms.exact),
+                    Box::new(BoostQuery::new(Box::new(q), boost::FUZZY * weight)),
+                );
             }
         }
     }
 }
 
-/// The query for one word: its lexical forms, or what the thesaurus says it means.
-pub fn word_query(f: &Fields, word: &QueryWord) -> Box<dyn Query> {
+/// Every way one word matches: its lexical forms, and what the thesaurus says it means.
+pub fn word_alternatives(f: &Fields, word: &QueryWord) -> Vec<Alternative> {
     let mut alts = Alternatives::default();
     lexical_alternatives(&mut alts, f, &word.forms, 1.0);
     let e = &word.expansion;
-    for code in &e.themes {
-        alts.other
-            .push(const_term(f.theme, code, boost::VOCABULARY));
-    }
-    for code in &e.target_groups {
-        alts.other
-            .push(const_term(f.target_group, code, boost::VOCABULARY));
-    }
-    for code in &e.kinds {
-        alts.other.push(const_term(f.kind, code, boost::VOCABULARY));
+    let codes = [
+        (f.theme, &e.themes),
+        (f.target_group, &e.target_groups),
+        (f.kind, &e.kinds),
+    ];
+    for (field, values) in codes {
+        for code in values {
+            alts.other(
+                field,
+                code.clone(),
+                const_term(field, code, boost::VOCABULARY),
+            );
+        }
     }
     for w in &e.words {
         let forms = views::word_forms(w);
         lexical_alternatives(&mut alts, f, &forms, boost::SYNONYM);
     }
-    Box::new(DisjunctionMaxQuery::with_tie_breaker(
-        alts.into_queries(),
-        TIE_BREAKER,
-    ))
+    alts.into_alternatives()
+}
+
+/// The query for one word: the best of its alternatives, plus a tenth of the others.
+pub fn word_query(f: &Fields, word: &QueryWord) -> Box<dyn Query> {
+    let queries = word_alternatives(f, word)
+        .into_iter()
+        .map(|a| a.query)
+        .collect();
+    Box::new(DisjunctionMaxQuery::with_tie_breaker(queries, TIE_BREAKER))
 }
 
 /// A filter-like clause with a fixed score.

@@ -710,7 +710,14 @@ impl Engine {
     fn stored_by_term(&self, term: Term, max: usize) -> Result<Vec<StoredDoc>, SearchError> {
         let searcher = self.reader.searcher();
         let q = TermQuery::new(term, IndexRecordOption::Basic);
-        let top = searcher.search(&q, &TopDocs::with_limit(max.max(1)).order_by_score())?;
+        // A lookup by id touches one posting per segment: handing segments to the search pool
+        // would cost more than it saves.
+        let top = searcher.search_with_executor(
+            &q,
+            &TopDocs::with_limit(max.max(1)).order_by_score(),
+            &tantivy::Executor::single_thread(),
+            tantivy::query::EnableScoring::enabled_from_searcher(&searcher),
+        )?;
         let mut out = Vec::new();
         for (_, addr) in top {
             let doc: TantivyDocument = searcher.doc(addr)?;

@@ -45,10 +45,11 @@ for t in "${targets[@]}"; do
     for a in fuzz/artifacts/"$t"/*; do
       [ -f "$a" ] && cp "$a" "fuzz/regressions/$t/" && echo "   crash input: fuzz/regressions/$t/$(basename "$a")"
     done
-    grep -E 'panicked|ERROR: |SUMMARY' "$log" | head -5 | sed 's/^/   /'
+    grep -E 'panicked|ERROR: |SUMMARY' "$log" | head -5 | sed 's/^/   /' || true
   fi
-  runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
-  cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+')
+  # A crash or timeout can leave no stats line: that must not end the whole run (set -e).
+  runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1 || true)
+  cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || true)
   corpus=$(ls "$scratch/$t" | wc -l)
   line="$t: $status, ${runs:-?} runs, coverage ${cov:-?} edges, $corpus new corpus entries"
   echo "   $line"

@@ -16,11 +16,102 @@ use crate::schema::{Fields, SCHEMA_VERSION, build_schema};
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
     #[error("index error: {0}")]
-    Tantivy(#[from] tantivy::TantivyError),
+    Tantivy(tantivy::TantivyError),
     #[error("the new index failed its check: {0}")]
     Check(String),
+    /// The disk (or the quota) holding the index ran out of space. Nothing was published.
+    #[error(
+        "no space left on the device that holds the index; nothing was published and the \
+         served index is unchanged (free some space and run again)"
+    )]
+    DiskFull(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<StoreError> for BuildError {
+    fn from(e: StoreError) -> Self {
+        if is_disk_full(&e) {
+            BuildError::DiskFull(Box::new(e))
+        } else {
+            BuildError::Store(e)
+        }
+    }
+}
+
+impl From<tantivy::TantivyError> for BuildError {
+    fn from(e: tantivy::TantivyError) -> Self {
+        if is_disk_full(&e) {
+            BuildError::DiskFull(Box::new(e))
+        } else {
+            BuildError::Tantivy(e)
+        }
+    }
+}
+
+/// Whether `err`, or an error in its chain, is the operating system saying that the disk or the
+/// quota is full (`ENOSPC`, `EDQUOT`). tantivy keeps its I/O errors in fields that are not
+/// marked as sources, so its variants are looked into by hand.
+fn is_disk_full(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && io_is_disk_full(io)
+        {
+            return true;
+        }
+        if let Some(t) = e.downcast_ref::<tantivy::TantivyError>()
+            && tantivy_io_error(t).is_some_and(io_is_disk_full)
+        {
+            return true;
+        }
+        next = e.source();
+    }
+    false
+}
+
+fn io_is_disk_full(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    matches!(e.kind(), ErrorKind::StorageFull | ErrorKind::QuotaExceeded)
+        || e.get_ref().is_some_and(|inner| is_disk_full(inner))
+}
+
+fn tantivy_io_error(e: &tantivy::TantivyError) -> Option<&std::io::Error> {
+    use tantivy::TantivyError as T;
+    use tantivy::directory::error::{OpenDirectoryError, OpenReadError, OpenWriteError};
+    match e {
+        T::IoError(io)
+        | T::OpenWriteError(OpenWriteError::IoError { io_error: io, .. })
+        | T::OpenReadError(OpenReadError::IoError { io_error: io, .. })
+        | T::OpenDirectoryError(OpenDirectoryError::IoError { io_error: io, .. }) => Some(io),
+        _ => None,
+    }
+}
+
+/// When tantivy's indexing thread fails (a full disk, typically), `add_document` only says that
+/// "an index writer was killed". The thread's own error comes back when the thread is joined,
+/// which `prepare_commit` does; that error is returned instead when there is one.
+fn indexing_thread_error(writer: &mut IndexWriter, reported: tantivy::TantivyError) -> BuildError {
+    match writer.prepare_commit() {
+        Err(cause) => cause.into(),
+        Ok(prepared) => {
+            // Nothing failed after all: drop the half-done commit, report what was seen.
+            let _ = prepared.abort();
+            reported.into()
+        }
+    }
+}
+
+/// Bytes written to check for free space after a failure whose cause tantivy did not keep.
+const SPACE_PROBE: usize = 1024 * 1024;
+
+/// Whether writing [`SPACE_PROBE`] bytes into `dir` fails because the disk is full. Used only
+/// after tantivy has reported a failed thread without its cause.
+fn no_space_in(dir: &std::path::Path) -> Option<std::io::Error> {
+    let probe = dir.join(".space-probe");
+    let written = std::fs::write(&probe, vec![0u8; SPACE_PROBE]);
+    let _ = std::fs::remove_file(&probe);
+    written.err().filter(io_is_disk_full)
 }
 
 /// Counts of one build or apply.
@@ -60,7 +151,7 @@ fn new_writer(index: &Index) -> Result<IndexWriter, BuildError> {
 }
 
 fn write_records(
-    writer: &IndexWriter,
+    writer: &mut IndexWriter,
     fields: &Fields,
     records: &[Record],
     orgs: &HashMap<String, Organisation>,
@@ -88,8 +179,10 @@ fn write_records(
             .collect();
         for (doc, orphan) in docs {
             orphans += u64::from(orphan);
-            if let Some(doc) = doc {
-                writer.add_document(doc)?;
+            if let Some(doc) = doc
+                && let Err(e) = writer.add_document(doc)
+            {
+                return Err(indexing_thread_error(writer, e));
             }
         }
         done += batch.len() as u64;
@@ -145,11 +238,23 @@ pub fn build(
 
 /// Removes an unpublished generation after a failed build or apply, so a failure (a full disk,
 /// say) does not leave its partial files taking the room the next attempt needs.
+///
+/// Some tantivy failures (a merging thread that failed, say) arrive without their cause; if the
+/// disk is full at that moment, that is reported instead.
 fn discard_on_failure(
     store: &IndexStore,
     path: &std::path::Path,
     result: Result<BuildSummary, BuildError>,
 ) -> Result<BuildSummary, BuildError> {
+    let result = match result {
+        Err(BuildError::Tantivy(tantivy::TantivyError::ErrorInThread(message))) => {
+            Err(match no_space_in(path) {
+                Some(full) => BuildError::DiskFull(Box::new(full)),
+                None => BuildError::Tantivy(tantivy::TantivyError::ErrorInThread(message)),
+            })
+        }
+        other => other,
+    };
     if result.is_err() {
         let published = store
             .current()
@@ -172,7 +277,7 @@ fn build_generation(
 ) -> Result<BuildSummary, BuildError> {
     let (schema, fields) = build_schema();
     let index = Index::create_in_dir(&generation.path, schema)?;
-    let writer = new_writer(&index)?;
+    let mut writer = new_writer(&index)?;
     let records: Vec<Record> = records
         .into_iter()
         .filter(|r| !matches!(r, Record::Delete(_)))
@@ -184,8 +289,7 @@ fn build_generation(
             _ => None,
         })
         .collect();
-    let orphans = write_records(&writer, &fields, &records, &orgs, progress)?;
-    let mut writer = writer;
+    let orphans = write_records(&mut writer, &fields, &records, &orgs, progress)?;
     writer.commit()?;
     writer.wait_merging_threads()?;
     let (organisations, activities) = counts(&records);
@@ -357,7 +461,7 @@ fn apply_to_generation(
             }
         }
     }
-    let orphans = write_records(&writer, &fields, &upserts, &org_map, progress)?;
+    let orphans = write_records(&mut writer, &fields, &upserts, &org_map, progress)?;
     writer.commit()?;
     writer.wait_merging_threads()?;
 
@@ -405,5 +509,66 @@ mod tests {
         let kept = discard_on_failure(&store, &current.path, Err(BuildError::Check("late".into())));
         assert!(kept.is_err());
         assert!(current.path.exists());
+    }
+
+    #[test]
+    fn a_full_disk_is_recognised_through_tantivy_and_store_errors() {
+        use std::io::{Error as IoError, ErrorKind};
+        use tantivy::TantivyError;
+        use tantivy::directory::error::OpenWriteError;
+
+        let enospc = || IoError::from_raw_os_error(28);
+        let full: Vec<BuildError> = vec![
+            TantivyError::from(enospc()).into(),
+            TantivyError::from(IoError::from(ErrorKind::QuotaExceeded)).into(),
+            TantivyError::from(OpenWriteError::wrap_io_error(enospc(), "seg.idx".into())).into(),
+            // An I/O error wrapping another one, as some writers do.
+            TantivyError::from(IoError::other(enospc())).into(),
+            StoreError::Io {
+                path: "meta.json".into(),
+                source: enospc(),
+            }
+            .into(),
+        ];
+        for e in &full {
+            assert!(matches!(e, BuildError::DiskFull(_)), "{e:?}");
+            assert!(
+                e.to_string().starts_with("no space left on the device"),
+                "{e}"
+            );
+            let cause = std::error::Error::source(e).map(ToString::to_string);
+            assert!(
+                cause.is_some_and(|c| !c.is_empty()),
+                "the cause is kept: {e:?}"
+            );
+        }
+
+        let not_full: Vec<BuildError> = vec![
+            TantivyError::from(IoError::from(ErrorKind::PermissionDenied)).into(),
+            TantivyError::ErrorInThread("An index writer was killed.".into()).into(),
+            StoreError::Io {
+                path: "meta.json".into(),
+                source: IoError::from(ErrorKind::NotFound),
+            }
+            .into(),
+        ];
+        for e in &not_full {
+            assert!(!matches!(e, BuildError::DiskFull(_)), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn a_thread_failure_without_its_cause_is_reported_as_such_when_space_is_left() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let store = IndexStore::open(tmp.path()).expect("store");
+        let lock = store.lock_writer().expect("lock");
+        let failed = store.new_generation(&lock).expect("generation");
+        let killed = tantivy::TantivyError::ErrorInThread("killed".into());
+        let result = discard_on_failure(&store, &failed.path, Err(killed.into()));
+        assert!(matches!(
+            result,
+            Err(BuildError::Tantivy(tantivy::TantivyError::ErrorInThread(_)))
+        ));
+        assert!(!failed.path.exists());
     }
 }

@@ -469,42 +469,29 @@ impl PgPeer {
                 params.push(v);
                 sql.push_str(&clause.replace('?', &format!("${}", params.len())));
             };
-        if !f.municipalities.is_empty() {
-            arg(
-                &mut sql,
+        let array_filters = [
+            (
+                &f.municipalities,
                 " AND (d.municipalities && ?::text[] OR (d.online AND cardinality(d.municipalities) = 0))",
-                Box::new(f.municipalities.clone()),
-            );
+            ),
+            (&f.target_groups, " AND d.target_groups && ?::text[]"),
+            (&f.themes, " AND d.themes && ?::text[]"),
+            (&f.kinds, " AND d.kind = ANY(?::text[])"),
+        ];
+        for (values, clause) in array_filters {
+            if !values.is_empty() {
+                arg(&mut sql, clause, Box::new(values.clone()));
+            }
         }
-        if !f.target_groups.is_empty() {
-            arg(
-                &mut sql,
-                " AND d.target_groups && ?::text[]",
-                Box::new(f.target_groups.clone()),
-            );
-        }
-        if !f.themes.is_empty() {
-            arg(
-                &mut sql,
-                " AND d.themes && ?::text[]",
-                Box::new(f.themes.clone()),
-            );
-        }
-        if !f.kinds.is_empty() {
-            arg(
-                &mut sql,
-                " AND d.kind = ANY(?::text[])",
-                Box::new(f.kinds.clone()),
-            );
-        }
-        if let Some(b) = f.free {
-            arg(&mut sql, " AND d.free = ?", Box::new(b));
-        }
-        if let Some(b) = f.accessible {
-            arg(&mut sql, " AND d.accessible = ?", Box::new(b));
-        }
-        if let Some(b) = f.online {
-            arg(&mut sql, " AND d.online = ?", Box::new(b));
+        let flag_filters = [
+            (f.free, " AND d.free = ?"),
+            (f.accessible, " AND d.accessible = ?"),
+            (f.online, " AND d.online = ?"),
+        ];
+        for (value, clause) in flag_filters {
+            if let Some(b) = value {
+                arg(&mut sql, clause, Box::new(b));
+            }
         }
         if let Some((lat, lon, km)) = f.near {
             arg(

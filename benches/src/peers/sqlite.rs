@@ -81,6 +81,36 @@ fn bbox(lat: f64, lon: f64, radius_km: f64) -> Result<BoundingBox, PeerError> {
     Ok(BoundingBox::around(c, radius_km * 1000.0))
 }
 
+/// Runs a nearest-first circle query whose parameters are, in order: the FTS match (when the
+/// query has one), the centre, the box around the circle and the radius in metres. Returns the
+/// rows found (each row is read, as a client would).
+fn circle_rows(
+    st: &mut rusqlite::CachedStatement<'_>,
+    fts_match: Option<&str>,
+    (lat, lon): (f64, f64),
+    b: &BoundingBox,
+    radius_km: f64,
+) -> Result<usize, PeerError> {
+    let radius_m = radius_km * 1000.0;
+    let mut args: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(8);
+    if let Some(m) = &fts_match {
+        args.push(m);
+    }
+    args.extend([
+        &lat as &dyn rusqlite::ToSql,
+        &lon,
+        &b.min_lat,
+        &b.max_lat,
+        &b.min_lon,
+        &b.max_lon,
+        &radius_m,
+    ]);
+    let rows: Vec<(String, String)> = st
+        .query_map(args.as_slice(), |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(rows.len())
+}
+
 impl SqlitePeer {
     /// Creates the database at `path` and loads the documents in one transaction.
     pub fn load(path: &Path, docs: &[PeerDoc]) -> Result<(SqlitePeer, LoadTimes), PeerError> {
@@ -237,22 +267,7 @@ impl SqlitePeer {
                        AND dist <= ?8 \
                      ORDER BY dist LIMIT 10",
                 )?;
-                let rows: Vec<(String, String)> = st
-                    .query_map(
-                        params![
-                            m,
-                            lat,
-                            lon,
-                            b.min_lat,
-                            b.max_lat,
-                            b.min_lon,
-                            b.max_lon,
-                            radius_km * 1000.0
-                        ],
-                        |r| Ok((r.get(0)?, r.get(1)?)),
-                    )?
-                    .collect::<Result<_, _>>()?;
-                Ok(rows.len())
+                circle_rows(&mut st, Some(&m), (*lat, *lon), &b, *radius_km)
             }
             PeerQuery::Nearest { lat, lon } => {
                 // The R*Tree has no nearest-neighbour search: widen a box until it holds ten
@@ -267,22 +282,9 @@ impl SqlitePeer {
                            AND geo.min_lon >= ?5 AND geo.max_lon <= ?6 AND dist <= ?7 \
                          ORDER BY dist LIMIT 10",
                     )?;
-                    let rows: Vec<(String, String)> = st
-                        .query_map(
-                            params![
-                                lat,
-                                lon,
-                                b.min_lat,
-                                b.max_lat,
-                                b.min_lon,
-                                b.max_lon,
-                                radius_km * 1000.0
-                            ],
-                            |r| Ok((r.get(0)?, r.get(1)?)),
-                        )?
-                        .collect::<Result<_, _>>()?;
-                    if rows.len() >= 10 || radius_km > 2000.0 {
-                        return Ok(rows.len());
+                    let found = circle_rows(&mut st, None, (*lat, *lon), &b, radius_km)?;
+                    if found >= 10 || radius_km > 2000.0 {
+                        return Ok(found);
                     }
                     radius_km *= 4.0;
                 }

@@ -252,13 +252,11 @@ impl Engine {
                 .map(|c| Term::from_field_text(self.fields.geo_cell, c)),
         );
         let predicate = FunctionPredicate::from(move |seg: &SegmentReader| -> tantivy::Result<_> {
-            let lat = seg.fast_fields().f64("lat")?;
-            let lon = seg.fast_fields().f64("lon")?;
-            Ok(move |doc: DocId| match (lat.first(doc), lon.first(doc)) {
-                (Some(la), Some(lo)) => LatLon::new(la, lo)
-                    .map(|p| bbox.contains(p) && p.distance_m(center) <= radius_m)
-                    .unwrap_or(false),
-                _ => false,
+            let points = SegmentPoints::of(seg);
+            Ok(move |doc: DocId| {
+                points
+                    .point(doc)
+                    .is_some_and(|p| bbox.contains(p) && p.distance_m(center) <= radius_m)
             })
         });
         let exact: DocPredicateQuery = predicate.into();
@@ -460,10 +458,8 @@ impl Engine {
             )?;
             return Ok(Ranked { total, top, facets });
         }
-        let (total, top, facets) = searcher.search(
-            query,
-            &(Count, sort_key_collector(req, parsed), facet_counter),
-        )?;
+        let (total, top, facets) =
+            searcher.search(query, &(Count, sort_key_collector(req), facet_counter))?;
         Ok(Ranked { total, top, facets })
     }
 
@@ -823,6 +819,44 @@ fn ranks_by_distance_only(req: &SearchRequest, parsed: &ParsedQuery) -> bool {
         }
 }
 
+/// Reads each document's point from the `lat`/`lon` fast fields of one segment.
+struct SegmentPoints {
+    lat: Option<tantivy::columnar::Column<f64>>,
+    lon: Option<tantivy::columnar::Column<f64>>,
+}
+
+impl SegmentPoints {
+    fn of(seg: &SegmentReader) -> SegmentPoints {
+        SegmentPoints {
+            lat: seg.fast_fields().f64("lat").ok(),
+            lon: seg.fast_fields().f64("lon").ok(),
+        }
+    }
+
+    fn point(&self, doc: DocId) -> Option<LatLon> {
+        let lat = self.lat.as_ref()?.first(doc)?;
+        let lon = self.lon.as_ref()?.first(doc)?;
+        LatLon::new(lat, lon).ok()
+    }
+
+    /// Kilometres from `center`; infinite for a document without a point.
+    fn distance_km(&self, doc: DocId, center: LatLon) -> f64 {
+        self.point(doc)
+            .map(|p| p.distance_m(center) / 1000.0)
+            .unwrap_or(f64::INFINITY)
+    }
+}
+
+/// How much a relevance ranking with a point keeps of a record's score at `distance_km`: 1 at
+/// the point, a half at 10 km, and 0.05 for a record without a point.
+fn distance_decay(distance_km: f64) -> f64 {
+    if distance_km.is_finite() {
+        1.0 / (1.0 + distance_km / 10.0)
+    } else {
+        0.05
+    }
+}
+
 /// Nearest first, without scoring. A record without a point comes last. The key is the
 /// distance in km negated (larger is better); with a relevance sort it is the same decay the
 /// blended ranking uses, which orders the same way.
@@ -834,70 +868,43 @@ fn distance_collector(
     TopDocs::with_limit(req.limit.max(1))
         .and_offset(req.offset)
         .order_by(move |seg: &SegmentReader| {
-            let lat = seg.fast_fields().f64("lat").ok();
-            let lon = seg.fast_fields().f64("lon").ok();
+            let points = SegmentPoints::of(seg);
             move |doc: DocId| -> f64 {
-                let distance_km = match (&lat, &lon) {
-                    (Some(la), Some(lo)) => match (la.first(doc), lo.first(doc)) {
-                        (Some(a), Some(b)) => LatLon::new(a, b)
-                            .map(|p| p.distance_m(center) / 1000.0)
-                            .unwrap_or(f64::INFINITY),
-                        _ => f64::INFINITY,
-                    },
-                    _ => f64::INFINITY,
-                };
-                match (relevance, distance_km.is_finite()) {
-                    (true, true) => 1.0 / (1.0 + distance_km / 10.0),
-                    (true, false) => 0.05,
-                    (false, _) => -distance_km,
+                let distance_km = points.distance_km(doc, center);
+                if relevance {
+                    distance_decay(distance_km)
+                } else {
+                    -distance_km
                 }
             }
         })
 }
 
-/// Ranks by a key computed per matching document: distance, update day, or relevance blended
-/// with distance when the request gives a point.
+/// Ranks by a key that needs the score: the update day (score breaks ties), or relevance
+/// blended with distance when the request gives a point. Distance-only orders use
+/// [`distance_collector`].
 fn sort_key_collector(
     req: &SearchRequest,
-    parsed: &ParsedQuery,
 ) -> impl Collector<Fruit = Vec<(f64, DocAddress)>> + use<> {
     let near = req.near.map(|n| n.point);
     let sort = req.sort;
-    let empty_text = parsed.words.is_empty();
     TopDocs::with_limit(req.limit.max(1))
         .and_offset(req.offset)
         .tweak_score(move |seg: &SegmentReader| {
-            let lat = seg.fast_fields().f64("lat").ok();
-            let lon = seg.fast_fields().f64("lon").ok();
+            let points = SegmentPoints::of(seg);
             let updated = seg.fast_fields().i64("updated_day").ok();
             move |doc: DocId, score: Score| -> f64 {
-                let distance_km = match (near, &lat, &lon) {
-                    (Some(c), Some(la), Some(lo)) => match (la.first(doc), lo.first(doc)) {
-                        (Some(a), Some(b)) => LatLon::new(a, b)
-                            .map(|p| p.distance_m(c) / 1000.0)
-                            .unwrap_or(f64::INFINITY),
-                        _ => f64::INFINITY,
-                    },
-                    _ => f64::INFINITY,
-                };
-                let day = updated.as_ref().and_then(|u| u.first(doc)).unwrap_or(0) as f64;
                 let score = f64::from(score);
-                match sort {
-                    Sort::Distance => -distance_km,
-                    Sort::Updated => day + score.min(1e6) * 1e-7,
-                    Sort::Relevance if near.is_some() => {
-                        let decay = if distance_km.is_finite() {
-                            1.0 / (1.0 + distance_km / 10.0)
-                        } else {
-                            0.05
-                        };
-                        if empty_text {
-                            decay
-                        } else {
-                            score * (0.3 + 0.7 * decay)
-                        }
+                match (sort, near) {
+                    (Sort::Updated, _) => {
+                        let day = updated.as_ref().and_then(|u| u.first(doc)).unwrap_or(0);
+                        day as f64 + score.min(1e6) * 1e-7
                     }
-                    Sort::Relevance => score,
+                    (Sort::Distance, Some(c)) => -points.distance_km(doc, c),
+                    (Sort::Relevance, Some(c)) => {
+                        score * (0.3 + 0.7 * distance_decay(points.distance_km(doc, c)))
+                    }
+                    (_, None) => score,
                 }
             }
         })

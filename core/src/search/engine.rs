@@ -45,6 +45,10 @@ pub enum SearchError {
     Tantivy(#[from] tantivy::TantivyError),
 }
 
+/// With a relevance sort, fewer records than this with every query word are followed by
+/// records with some of the words.
+const FILL_BELOW: usize = 10;
+
 /// Records a stale flag is raised for: not updated within this many days.
 pub const STALE_AFTER_DAYS: i64 = 365;
 
@@ -304,7 +308,7 @@ impl Engine {
         let depth = (req.offset + req.limit).max(1);
         let page_req = SearchRequest {
             offset: 0,
-            limit: depth,
+            limit: depth.max(FILL_BELOW),
             ..req.clone()
         };
         let query = self.build_query(req, &parsed, true);
@@ -316,13 +320,14 @@ impl Engine {
         };
         let mut ranked = self.rank(&pass, &query)?;
         let fill = match req.sort {
-            Sort::Relevance => ranked.total < depth,
+            // A fixed bound, not the page size, so the total does not depend on the page.
+            Sort::Relevance => ranked.total < FILL_BELOW,
             _ => ranked.total == 0,
         };
         if fill && parsed.words.len() > 1 {
             let any_words = self.build_query(req, &parsed, false);
             let any_req = SearchRequest {
-                limit: depth + ranked.total,
+                limit: page_req.limit + ranked.total,
                 ..page_req.clone()
             };
             let partial = self.rank(

@@ -256,9 +256,8 @@ pub struct Understanding {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchResponse {
-    /// Matching records. When the records with every query word do not fill the requested page
-    /// (relevance sort), records with some of the words follow them in `hits` and are counted
-    /// here too.
+    /// Matching records. When fewer than ten records have every query word (relevance sort),
+    /// records with some of the words follow them in `hits` and are counted here too.
     pub total: u64,
     pub hits: Vec<Hit>,
     pub facets: BTreeMap<String, Vec<FacetCount>>,

@@ -111,6 +111,18 @@ export async function openPage(h, path, { viewport = { width: 1280, height: 900 
   return { context, page, log };
 }
 
+/**
+ * Waits until the widget has no search in flight (the result list is not `aria-busy`).
+ * The widget writes the host URL and sets `aria-busy` in the same step, so after a URL change
+ * this returns only once that search's response has been rendered.
+ */
+export async function whenSettled(page, widget = 'tarjotin-search') {
+  await page.waitForFunction((sel) => {
+    const r = document.querySelector(sel)?.shadowRoot?.querySelector('ol.results');
+    return r && !r.hasAttribute('aria-busy');
+  }, widget);
+}
+
 /** Submits a query in the first (or given) widget and waits for the status line to update. */
 export async function searchFor(page, q, widget = 'tarjotin-search') {
   const w = page.locator(widget);

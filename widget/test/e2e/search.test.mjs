@@ -1,7 +1,7 @@
 // Search flow, autocomplete, paging, zero results, errors, link sharing, print, languages.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, openPage, searchFor, ARTIFACTS } from './harness.mjs';
+import { startHarness, openPage, searchFor, whenSettled, ARTIFACTS } from './harness.mjs';
 
 let h;
 before(async () => { h = await startHarness(); });
@@ -173,6 +173,7 @@ test('"copy link" restores the same search and keeps the host page parameters', 
   const w = await searchFor(page, 'kuoro');
   await w.getByLabel('Esteetön').check();
   await page.waitForFunction(() => new URL(location.href).searchParams.get('tarjotin')?.includes('accessible'));
+  await whenSettled(page); // the URL changes when the search starts; read the status once it has answered
   const text = await statusText(w);
   await w.getByRole('button', { name: 'Kopioi linkki hakuun' }).click();
   await w.getByText('Linkki hakuun kopioitu.').waitFor();
@@ -184,6 +185,7 @@ test('"copy link" restores the same search and keeps the host page parameters', 
   await p2.goto(link);
   const w2 = p2.locator('tarjotin-search');
   await w2.locator('li.hit').first().waitFor();
+  await whenSettled(p2);
   assert.equal(await w2.locator('input[type=search]').inputValue(), 'kuoro');
   assert.equal(await w2.getByLabel('Esteetön').isChecked(), true);
   assert.equal(await statusText(w2), text);

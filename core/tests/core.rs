@@ -420,3 +420,85 @@ fn explanations_name_the_view_and_term_that_matched() {
         assert!(why.contains("_lemma:kuoro "), "{id}: {why}");
     }
 }
+
+#[test]
+fn pruned_pages_equal_the_exhaustive_ones() {
+    use tarjotin_core::search::{Facet, TotalRelation};
+    // A page without facets is found by the pruning top-k path; asking for a facet forces the
+    // exhaustive pass. Both must give the same records in the same order with the same scores,
+    // for every word of every judged query.
+    let queries =
+        parse_queries(&std::fs::read_to_string(data("eval/dev-queries.ndjson")).unwrap()).unwrap();
+    let mut words: Vec<String> = queries
+        .iter()
+        .flat_map(|q| {
+            q.q.split_whitespace()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    words.sort();
+    words.dedup();
+    assert!(words.len() > 50, "{}", words.len());
+    for w in &words {
+        for limit in [1, 3, 10] {
+            let pruned = engine()
+                .search(&SearchRequest {
+                    limit,
+                    ..SearchRequest::text(w)
+                })
+                .unwrap();
+            let full = engine()
+                .search(&SearchRequest {
+                    limit,
+                    facets: vec![Facet::Theme],
+                    ..SearchRequest::text(w)
+                })
+                .unwrap();
+            let page = |r: &tarjotin_core::search::SearchResponse| -> Vec<(String, i64)> {
+                r.hits
+                    .iter()
+                    .map(|h| (h.id.clone(), (h.score * 1000.0).round() as i64))
+                    .collect()
+            };
+            assert_eq!(page(&pruned), page(&full), "{w} limit {limit}");
+            assert_eq!(
+                pruned.total, full.total,
+                "{w}: the corpus is below the count bound"
+            );
+            assert_eq!(pruned.total_relation, TotalRelation::Eq, "{w}");
+        }
+    }
+}
+
+#[test]
+fn counting_stops_at_the_bound_unless_facets_need_every_match() {
+    use tarjotin_core::search::{Facet, TotalRelation};
+    let dir = tempfile::tempdir().unwrap();
+    let store = IndexStore::open(dir.path()).unwrap();
+    build(&store, corpus(), &|_| {}).unwrap();
+    let bounded = Engine::open(dir.path()).unwrap().with_exact_total_up_to(5);
+    let exact = engine().search(&SearchRequest::text("kuoro")).unwrap();
+    assert!(exact.total > 5, "{}", exact.total);
+    let r = bounded.search(&SearchRequest::text("kuoro")).unwrap();
+    assert_eq!((r.total, r.total_relation), (5, TotalRelation::Gte));
+    // The page itself does not depend on the bound.
+    let ids = |r: &tarjotin_core::search::SearchResponse| -> Vec<String> {
+        r.hits.iter().map(|h| h.id.clone()).collect()
+    };
+    assert_eq!(ids(&r), ids(&exact));
+    let with_facets = bounded
+        .search(&SearchRequest {
+            facets: vec![Facet::Theme],
+            ..SearchRequest::text("kuoro")
+        })
+        .unwrap();
+    assert_eq!(
+        (with_facets.total, with_facets.total_relation),
+        (exact.total, TotalRelation::Eq)
+    );
+    // Below the bound the count is exact.
+    let rare = bounded.search(&SearchRequest::text("sekakuoro")).unwrap();
+    assert_eq!(rare.total_relation, TotalRelation::Eq);
+    assert!(rare.total < 5, "{}", rare.total);
+}

@@ -315,11 +315,13 @@ export class TarjotinSearch extends HTMLElement {
     this._total = total;
     this._more.hidden = this._hits.length >= total || hits.length === 0;
     this._tools.hidden = false;
-    this._results.setAttribute('aria-label', t.results(total));
+    // Counting may stop at a bound: then the total is a lower bound.
+    const atLeast = data.total_relation === 'gte';
+    this._results.setAttribute('aria-label', t.results(total, atLeast));
     const places = (data.understood && Array.isArray(data.understood.places) ? data.understood.places : [])
       .filter((p) => p && typeof p.label === 'string').map((p) => p.label);
-    let text = t.results(total) + '.';
-    if (this._hits.length < total) text += ' ' + t.shown(this._hits.length, total);
+    let text = t.results(total, atLeast) + '.';
+    if (this._hits.length < total) text += ' ' + t.shown(this._hits.length, total, atLeast);
     if (places.length) text += ' ' + t.placesIn + places.join(', ');
     if (this._state.near) text += ' ' + t.nearActive + '.';
     this._status.textContent = text;

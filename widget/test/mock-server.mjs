@@ -183,7 +183,7 @@ export function search(records, sp, now = new Date()) {
     facets[f] = [...counts].sort((a, b) => b[1] - a[1]).map(([value, count]) => ({ value, label: lab(value), count }));
   }
   return {
-    total: scored.length, hits, facets,
+    total: scored.length, total_relation: 'eq', hits, facets,
     understood: { places: places.map((c) => ({ code: c, label: muniByCode.get(c)[lang] })), terms, ignored, themes: [], target_groups: [] },
   };
 }

@@ -76,6 +76,8 @@ pub struct Engine {
     fields: Fields,
     meta: GenerationMeta,
     generation: Generation,
+    /// See [`Engine::with_exact_total_up_to`].
+    exact_total_up_to: usize,
 }
 
 impl std::fmt::Debug for Engine {
@@ -132,7 +134,15 @@ impl Engine {
             fields,
             meta,
             generation,
+            exact_total_up_to: limits::EXACT_TOTAL_UP_TO,
         })
+    }
+
+    /// Without facets, a relevance-sorted search counts exactly up to `n` matches and reports
+    /// `total_relation: gte` beyond (default [`limits::EXACT_TOTAL_UP_TO`]; at least 1).
+    pub fn with_exact_total_up_to(mut self, n: usize) -> Engine {
+        self.exact_total_up_to = n.max(1);
+        self
     }
 
     pub fn meta(&self) -> &GenerationMeta {
@@ -239,6 +249,12 @@ impl Engine {
             // Everything: tantivy counts it without visiting each document.
             return Box::new(AllQuery);
         }
+        if clauses.len() == 1 && parsed.words.len() == 1 {
+            // One word and nothing else: the word's own query, which can prune a top-k search.
+            if let Some((_, only)) = clauses.pop() {
+                return only;
+            }
+        }
         Box::new(BooleanQuery::new(clauses))
     }
 
@@ -343,9 +359,15 @@ impl Engine {
                 .top
                 .extend(partial.top.into_iter().filter(|(_, a)| !seen.contains(a)));
             ranked.total = partial.total;
+            ranked.exact = partial.exact;
             ranked.facets = partial.facets;
         }
         let total = ranked.total as u64;
+        let total_relation = if ranked.exact {
+            TotalRelation::Eq
+        } else {
+            TotalRelation::Gte
+        };
         let top: Vec<(f64, DocAddress)> = ranked
             .top
             .into_iter()
@@ -420,6 +442,7 @@ impl Engine {
         };
         Ok(SearchResponse {
             total,
+            total_relation,
             hits,
             facets,
             understood,
@@ -441,9 +464,22 @@ impl Engine {
             let top_docs = TopDocs::with_limit(req.limit.max(1))
                 .and_offset(req.offset)
                 .order_by_score();
+            if facet_fields.is_empty() {
+                // The page alone lets the query skip documents that cannot make it; the count
+                // is a separate pass that does not score.
+                let top = searcher.search(query, &top_docs)?;
+                let (total, exact) = searcher.search(query, &CountUpTo(self.exact_total_up_to))?;
+                return Ok(Ranked {
+                    total,
+                    exact,
+                    top: top.into_iter().map(|(s, a)| (f64::from(s), a)).collect(),
+                    facets: Vec::new(),
+                });
+            }
             let (total, top, facets) = searcher.search(query, &(Count, top_docs, facet_counter))?;
             return Ok(Ranked {
                 total,
+                exact: true,
                 top: top.into_iter().map(|(s, a)| (f64::from(s), a)).collect(),
                 facets,
             });
@@ -461,11 +497,21 @@ impl Engine {
                 query,
                 &(Count, distance_collector(req, near.point), facet_counter),
             )?;
-            return Ok(Ranked { total, top, facets });
+            return Ok(Ranked {
+                total,
+                exact: true,
+                top,
+                facets,
+            });
         }
         let (total, top, facets) =
             searcher.search(query, &(Count, sort_key_collector(req), facet_counter))?;
-        Ok(Ranked { total, top, facets })
+        Ok(Ranked {
+            total,
+            exact: true,
+            top,
+            facets,
+        })
     }
 
     /// The nearest records when there is no query text. Rather than measure the distance to
@@ -515,7 +561,12 @@ impl Engine {
             let (inside, top) =
                 searcher.search(&ring, &(Count, distance_collector(req, near.point)))?;
             if inside >= want {
-                return Ok(Some(Ranked { total, top, facets }));
+                return Ok(Some(Ranked {
+                    total,
+                    exact: true,
+                    top,
+                    facets,
+                }));
             }
         }
         Ok(None)
@@ -807,6 +858,8 @@ struct Pass<'a> {
 /// What one ranking pass found.
 struct Ranked {
     total: usize,
+    /// False when `total` is a lower bound.
+    exact: bool,
     /// Sort key and address of each hit of the requested page.
     top: Vec<(f64, DocAddress)>,
     /// Value counts per requested facet field, in the order asked.
@@ -1168,6 +1221,67 @@ pub fn language_label(code: &str, lang: Lang) -> String {
         .find(|(c, _)| *c == code)
         .map(|(_, n)| n[i].to_string())
         .unwrap_or_else(|| code.to_string())
+}
+
+/// Counts matches up to a bound: `(count, exact)`. A segment stops at the bound, so a common
+/// word costs no more to count than a rare one; `exact` is false when any segment stopped.
+struct CountUpTo(usize);
+
+impl Collector for CountUpTo {
+    type Fruit = (usize, bool);
+    type Child = CountUpToSegment;
+
+    fn for_segment(&self, _ord: u32, _seg: &SegmentReader) -> tantivy::Result<CountUpToSegment> {
+        Ok(CountUpToSegment(0))
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<(usize, bool)>) -> tantivy::Result<(usize, bool)> {
+        let capped = fruits.iter().any(|(_, exact)| !exact);
+        if capped {
+            return Ok((self.0, false));
+        }
+        Ok((fruits.iter().map(|(n, _)| n).sum(), true))
+    }
+
+    fn collect_segment(
+        &self,
+        weight: &dyn tantivy::query::Weight,
+        _ord: u32,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<(usize, bool)> {
+        let mut scorer = weight.scorer(reader, 1.0)?;
+        let alive = reader.alive_bitset();
+        let mut n = 0;
+        let mut doc = scorer.doc();
+        while doc != tantivy::TERMINATED {
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                n += 1;
+                if n >= self.0 {
+                    return Ok((n, false));
+                }
+            }
+            doc = scorer.advance();
+        }
+        Ok((n, true))
+    }
+}
+
+struct CountUpToSegment(usize);
+
+impl SegmentCollector for CountUpToSegment {
+    type Fruit = (usize, bool);
+
+    fn collect(&mut self, _doc: DocId, _score: Score) {
+        self.0 += 1;
+    }
+
+    fn harvest(self) -> (usize, bool) {
+        (self.0, true)
+    }
 }
 
 /// Counts the values of keyword fast fields over the matching documents, one map per field.

@@ -3,6 +3,7 @@
 pub mod engine;
 mod explain_safe;
 pub mod highlight;
+pub mod prune;
 pub mod query;
 pub mod types;
 

@@ -6,8 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use tantivy::Term;
 use tantivy::query::{
-    BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query, TermQuery,
-    TermSetQuery,
+    BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 
@@ -16,6 +15,7 @@ use crate::analysis::{normalize, words};
 use crate::reference::{Municipality, Vocabulary, name_key, reference};
 use crate::schema::Fields;
 
+use super::prune::{BestOfQuery, Bound, Bounded};
 use super::types::limits;
 
 const THESAURUS_CSV: &str = include_str!("../../../data/thesaurus.csv");
@@ -236,6 +236,8 @@ pub struct Alternative {
     /// thesaurus expansion.
     pub what: String,
     pub query: Box<dyn Query>,
+    /// The most this alternative can score, for pruning.
+    pub bound: Bound,
 }
 
 impl Alternatives {
@@ -250,8 +252,13 @@ impl Alternatives {
         }
     }
 
-    fn other(&mut self, field: Field, what: String, query: Box<dyn Query>) {
-        self.other.push(Alternative { field, what, query });
+    fn other(&mut self, field: Field, what: String, query: Box<dyn Query>, bound: Bound) {
+        self.other.push(Alternative {
+            field,
+            what,
+            query,
+            bound,
+        });
     }
 
     fn into_alternatives(self) -> Vec<Alternative> {
@@ -260,9 +267,14 @@ impl Alternatives {
             weights.sort_by(|a, b| b.total_cmp(a));
             let best = weights.first().copied().unwrap_or(0.0);
             let rest: f32 = weights.iter().skip(1).sum();
-            let query = term_q(field, &text, best + TIE_BREAKER * rest);
+            let boost = best + TIE_BREAKER * rest;
+            let query = term_q(field, &text, boost);
             out.push(Alternative {
                 field,
+                bound: Bound::Terms {
+                    terms: vec![Term::from_field_text(field, &text)],
+                    boost,
+                },
                 what: text,
                 query,
             });
@@ -329,7 +341,22 @@ fn lexical_alternatives(alts: &mut Alternatives, f: &Fields, forms: &WordForms, 
                     (f.text_lemma, boost::TEXT_PARTS),
                     (f.tags_lemma, boost::TAGS * 0.8),
                 ] {
-                    alts.other(field, what.clone(), all_of(field, &r.parts, b * weight));
+                    // Each part's alternatives are summed, so every part term counts in full.
+                    let bound = Bound::Terms {
+                        terms: r
+                            .parts
+                            .iter()
+                            .flatten()
+                            .map(|p| Term::from_field_text(field, p))
+                            .collect(),
+                        boost: b * weight,
+                    };
+                    alts.other(
+                        field,
+                        what.clone(),
+                        all_of(field, &r.parts, b * weight),
+                        bound,
+                    );
                 }
             }
         }
@@ -347,10 +374,12 @@ fn lexical_alternatives(alts: &mut Alternatives, f: &Fields, forms: &WordForms, 
             for field in [f.text_lemma, f.text_exact, f.text_folded] {
                 let q =
                     FuzzyTermQuery::new(Term::from_field_text(field, &forms.exact), distance, true);
+                // A typo match scores its boost on every match.
                 alts.other(
                     field,
                     format!("~{}", forms.exact),
                     Box::new(BoostQuery::new(Box::new(q), boost::FUZZY * weight)),
+                    Bound::Const(boost::FUZZY * weight),
                 );
             }
         }
@@ -373,6 +402,7 @@ pub fn word_alternatives(f: &Fields, word: &QueryWord) -> Vec<Alternative> {
                 field,
                 code.clone(),
                 const_term(field, code, boost::VOCABULARY),
+                Bound::Const(boost::VOCABULARY),
             );
         }
     }
@@ -385,11 +415,14 @@ pub fn word_alternatives(f: &Fields, word: &QueryWord) -> Vec<Alternative> {
 
 /// The query for one word: the best of its alternatives, plus a tenth of the others.
 pub fn word_query(f: &Fields, word: &QueryWord) -> Box<dyn Query> {
-    let queries = word_alternatives(f, word)
+    let alternatives = word_alternatives(f, word)
         .into_iter()
-        .map(|a| a.query)
+        .map(|a| Bounded {
+            query: a.query,
+            bound: a.bound,
+        })
         .collect();
-    Box::new(DisjunctionMaxQuery::with_tie_breaker(queries, TIE_BREAKER))
+    Box::new(BestOfQuery::new(alternatives, TIE_BREAKER))
 }
 
 /// A filter-like clause with a fixed score.

@@ -23,6 +23,21 @@ pub mod limits {
     pub const MAX_SUGGESTIONS: usize = 10;
     /// Most values of one repeatable filter.
     pub const MAX_FILTER_VALUES: usize = 50;
+    /// Without facets, a relevance-sorted search counts its matches exactly up to this many and
+    /// then reports a lower bound (`total_relation: gte`).
+    pub const EXACT_TOTAL_UP_TO: usize = 10_000;
+}
+
+/// Whether a response's `total` is exact.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TotalRelation {
+    /// `total` is the exact number of matches.
+    #[default]
+    Eq,
+    /// At least `total` records match: counting stopped there.
+    Gte,
 }
 
 /// How results are ordered.
@@ -259,6 +274,9 @@ pub struct SearchResponse {
     /// Matching records. When fewer than ten records have every query word (relevance sort),
     /// records with some of the words follow them in `hits` and are counted here too.
     pub total: u64,
+    /// `eq` when `total` is exact; `gte` when it is a lower bound. A relevance-sorted search
+    /// without facets stops counting at 10,000 matches.
+    pub total_relation: TotalRelation,
     pub hits: Vec<Hit>,
     pub facets: BTreeMap<String, Vec<FacetCount>>,
     pub understood: Understanding,

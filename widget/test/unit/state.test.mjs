@@ -131,4 +131,10 @@ test('every UI string exists in fi, sv and en', () => {
   }
   assert.equal(STRINGS.fi.results(1), '1 tulos');
   assert.equal(STRINGS.sv.results(3), '3 träffar');
+  // A counted-up-to total (total_relation: gte) is said to be a lower bound.
+  assert.equal(STRINGS.fi.results(10000, true), 'Vähintään 10000 tulosta');
+  assert.equal(STRINGS.sv.results(10000, true), 'Minst 10000 träffar');
+  assert.equal(STRINGS.en.results(10000, true), 'At least 10000 results');
+  assert.equal(STRINGS.fi.shown(20, 10000, true), 'Näytetään 20.');
+  assert.equal(STRINGS.en.shown(20, 50, false), 'Showing 20 of 50.');
 });

@@ -1,0 +1,414 @@
+//! The query of one word: the best of its alternatives plus a tie-breaker share of the others
+//! (as tantivy's `DisjunctionMaxQuery`), and a top-k search that does not score every match.
+//!
+//! Matching, counting, explaining and exhaustive scoring delegate to tantivy's dis-max weight,
+//! so results are the same wherever this query sits. When it is the whole query and only the
+//! best `k` are wanted (`TopDocs` by score), it prunes with MaxScore: each alternative has an
+//! upper bound on its score; the alternatives whose bounds together cannot lift a document above
+//! the current `k`-th best score are "non-essential". Candidates come only from the essential
+//! alternatives, and the others are consulted for a candidate only while it can still make the
+//! top `k`. For a common word, the name views are rare and weigh most, so once the page holds
+//! name matches the dense text views stop producing candidates.
+
+use tantivy::query::{
+    Bm25Weight, DisjunctionMaxQuery, EnableScoring, Explanation, Query, Scorer, Weight,
+};
+use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
+
+/// What an alternative's score can be at most.
+#[derive(Debug, Clone)]
+pub enum Bound {
+    /// At most `boost` times the sum of the terms' BM25 maxima (a term, or every part term of a
+    /// compound, whose per-part alternatives are summed).
+    Terms { terms: Vec<Term>, boost: Score },
+    /// Exactly this score on every match.
+    Const(Score),
+    /// No useful bound: the alternative always produces candidates.
+    Unknown,
+}
+
+/// One alternative of a word with its score bound.
+#[derive(Debug)]
+pub struct Bounded {
+    pub query: Box<dyn Query>,
+    pub bound: Bound,
+}
+
+impl Clone for Bounded {
+    fn clone(&self) -> Self {
+        Bounded {
+            query: self.query.box_clone(),
+            bound: self.bound.clone(),
+        }
+    }
+}
+
+/// The best of `alternatives` plus `tie_breaker` times the sum of the others.
+#[derive(Debug, Clone)]
+pub struct BestOfQuery {
+    alternatives: Vec<Bounded>,
+    tie_breaker: Score,
+}
+
+impl BestOfQuery {
+    pub fn new(alternatives: Vec<Bounded>, tie_breaker: Score) -> Self {
+        BestOfQuery {
+            alternatives,
+            tie_breaker,
+        }
+    }
+}
+
+impl Query for BestOfQuery {
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        let dismax = DisjunctionMaxQuery::with_tie_breaker(
+            self.alternatives
+                .iter()
+                .map(|a| a.query.box_clone())
+                .collect(),
+            self.tie_breaker,
+        );
+        let inner = dismax.weight(enable_scoring)?;
+        let mut alternatives = Vec::new();
+        // Pruning only happens for a scored top-k search.
+        if let EnableScoring::Enabled {
+            statistics_provider,
+            ..
+        } = enable_scoring
+        {
+            for a in &self.alternatives {
+                let bound = match &a.bound {
+                    Bound::Terms { terms, boost } => {
+                        let mut sum = 0.0;
+                        for t in terms {
+                            sum += Bm25Weight::for_terms(
+                                statistics_provider,
+                                std::slice::from_ref(t),
+                            )?
+                            .max_score();
+                        }
+                        sum * boost
+                    }
+                    Bound::Const(s) => *s,
+                    Bound::Unknown => Score::INFINITY,
+                };
+                alternatives.push((a.query.weight(enable_scoring)?, bound));
+            }
+        }
+        Ok(Box::new(BestOfWeight {
+            inner,
+            alternatives,
+            tie_breaker: self.tie_breaker,
+        }))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        for a in &self.alternatives {
+            a.query.query_terms(visitor);
+        }
+    }
+}
+
+struct BestOfWeight {
+    inner: Box<dyn Weight>,
+    /// Each alternative's own weight and bound; empty when scoring is disabled.
+    alternatives: Vec<(Box<dyn Weight>, Score)>,
+    tie_breaker: Score,
+}
+
+/// One alternative during pruning: its scorer and its bound.
+struct Cursor {
+    scorer: Box<dyn Scorer>,
+    bound: Score,
+}
+
+impl Weight for BestOfWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        self.inner.scorer(reader, boost)
+    }
+
+    fn scorer_danger(
+        &self,
+        reader: &SegmentReader,
+        target: DocId,
+        boost: Score,
+    ) -> tantivy::Result<(tantivy::SeekDangerResult, Box<dyn Scorer>)> {
+        self.inner.scorer_danger(reader, target, boost)
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        self.inner.explain(reader, doc)
+    }
+
+    fn count(&self, reader: &SegmentReader) -> tantivy::Result<u32> {
+        self.inner.count(reader)
+    }
+
+    fn for_each(
+        &self,
+        reader: &SegmentReader,
+        callback: &mut dyn FnMut(DocId, Score),
+    ) -> tantivy::Result<()> {
+        self.inner.for_each(reader, callback)
+    }
+
+    fn for_each_no_score(
+        &self,
+        reader: &SegmentReader,
+        callback: &mut dyn FnMut(&[DocId]),
+    ) -> tantivy::Result<()> {
+        self.inner.for_each_no_score(reader, callback)
+    }
+
+    fn for_each_pruning(
+        &self,
+        threshold: Score,
+        reader: &SegmentReader,
+        callback: &mut dyn FnMut(DocId, Score) -> Score,
+    ) -> tantivy::Result<()> {
+        if self.alternatives.is_empty() {
+            return self.inner.for_each_pruning(threshold, reader, callback);
+        }
+        let mut cursors = Vec::with_capacity(self.alternatives.len());
+        for (weight, bound) in &self.alternatives {
+            let scorer = weight.scorer(reader, 1.0)?;
+            if scorer.doc() == TERMINATED {
+                continue;
+            }
+            cursors.push(Cursor {
+                scorer,
+                bound: *bound,
+            });
+        }
+        max_score(cursors, self.tie_breaker, threshold, callback);
+        Ok(())
+    }
+}
+
+/// MaxScore over `cursors` combined as best + `tie` × rest. Calls `callback` with every document
+/// whose score exceeds the threshold it returned last (starting at `threshold`), in doc order.
+fn max_score(
+    mut cursors: Vec<Cursor>,
+    tie: Score,
+    mut threshold: Score,
+    callback: &mut dyn FnMut(DocId, Score) -> Score,
+) {
+    // A little slack so that rounding in the sums never prunes a qualifying document.
+    for c in &mut cursors {
+        c.bound = c.bound * 1.001 + 1e-4;
+    }
+    cursors.sort_by(|a, b| a.bound.total_cmp(&b.bound));
+    let bounds: Vec<Score> = cursors.iter().map(|c| c.bound).collect();
+    // prefix_sum[j]: the sum of the bounds of cursors[..j]; sorted ascending, the best of
+    // cursors[..j] is at most bounds[j - 1].
+    let mut prefix_sum = Vec::with_capacity(bounds.len() + 1);
+    prefix_sum.push(0.0f32);
+    for b in &bounds {
+        let last = prefix_sum.last().copied().unwrap_or(0.0);
+        prefix_sum.push(last + b);
+    }
+    let combine = |best: Score, sum: Score| best + tie * (sum - best);
+    // first_bound[j]: the most a document can score from cursors[..j] alone.
+    let first_bound: Vec<Score> = (0..=bounds.len())
+        .map(|j| {
+            if j == 0 {
+                0.0
+            } else {
+                combine(bounds[j - 1], prefix_sum[j])
+            }
+        })
+        .collect();
+    // Cursors before the returned index cannot lift a document above `threshold` by themselves.
+    let essential_from = |threshold: Score| -> usize {
+        let mut j = 0;
+        while j < bounds.len() && first_bound[j + 1] <= threshold {
+            j += 1;
+        }
+        j
+    };
+    let n = cursors.len();
+    let mut first_essential = essential_from(threshold);
+    while first_essential < n {
+        let doc = cursors[first_essential..]
+            .iter()
+            .map(|c| c.scorer.doc())
+            .min()
+            .unwrap_or(TERMINATED);
+        if doc == TERMINATED {
+            break;
+        }
+        let (mut best, mut sum) = (0.0f32, 0.0f32);
+        for c in &mut cursors[first_essential..] {
+            if c.scorer.doc() == doc {
+                let s = c.scorer.score();
+                best = best.max(s);
+                sum += s;
+                c.scorer.advance();
+            }
+        }
+        // The non-essential cursors, strongest first, while the document can still qualify.
+        let mut j = first_essential;
+        let mut qualifies = true;
+        while j > 0 {
+            let rest_best = bounds[j - 1];
+            let bound = combine(best.max(rest_best), sum + prefix_sum[j]);
+            if bound <= threshold {
+                qualifies = false;
+                break;
+            }
+            j -= 1;
+            let c = &mut cursors[j];
+            if c.scorer.doc() < doc {
+                c.scorer.seek(doc);
+            }
+            if c.scorer.doc() == doc {
+                let s = c.scorer.score();
+                best = best.max(s);
+                sum += s;
+            }
+        }
+        if !qualifies {
+            continue;
+        }
+        let score = combine(best, sum);
+        if score > threshold {
+            threshold = callback(doc, score);
+            first_essential = essential_from(threshold);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::collector::TopDocs;
+    use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, TermQuery};
+    use tantivy::schema::{IndexRecordOption, STRING, Schema, TEXT};
+    use tantivy::{Index, IndexWriter, TantivyDocument, doc};
+
+    /// A small deterministic index with short names and long texts over a tiny vocabulary, in
+    /// several segments, so that pruning has dense and sparse lists to choose between.
+    fn index() -> (
+        Index,
+        tantivy::schema::Field,
+        tantivy::schema::Field,
+        tantivy::schema::Field,
+    ) {
+        let mut builder = Schema::builder();
+        let name = builder.add_text_field("name", TEXT);
+        let text = builder.add_text_field("text", TEXT);
+        let tag = builder.add_text_field("tag", STRING);
+        let index = Index::create_in_ram(builder.build());
+        let mut writer: IndexWriter<TantivyDocument> =
+            index.writer_with_num_threads(1, 20_000_000).unwrap();
+        let words = [
+            "kuoro", "kerho", "ryhmä", "tuki", "vertais", "liikunta", "kahvila", "nuoret",
+        ];
+        let mut state: u64 = 7;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 33) as usize) % n
+        };
+        for i in 0..6000 {
+            let name_len = 1 + next(3);
+            let n: Vec<&str> = (0..name_len)
+                .map(|_| words[next(words.len()) % (1 + next(words.len()))])
+                .collect();
+            let text_len = 5 + next(40);
+            let t: Vec<&str> = (0..text_len).map(|_| words[next(words.len())]).collect();
+            writer
+                .add_document(doc!(name => n.join(" "), text => t.join(" "), tag => words[next(3)]))
+                .unwrap();
+            if i % 2000 == 1999 {
+                writer.commit().unwrap();
+            }
+        }
+        writer.commit().unwrap();
+        (index, name, text, tag)
+    }
+
+    fn term(field: tantivy::schema::Field, w: &str, boost: f32) -> Bounded {
+        let t = Term::from_field_text(field, w);
+        Bounded {
+            query: Box::new(BoostQuery::new(
+                Box::new(TermQuery::new(t.clone(), IndexRecordOption::WithFreqs)),
+                boost,
+            )),
+            bound: Bound::Terms {
+                terms: vec![t],
+                boost,
+            },
+        }
+    }
+
+    #[test]
+    fn pruned_top_k_equals_the_exhaustive_one() {
+        let (index, name, text, tag) = index();
+        let searcher = index.reader().unwrap().searcher();
+        assert!(searcher.segment_readers().len() >= 3);
+        for w in ["kuoro", "ryhmä", "tuki", "nuoret"] {
+            let both = |field| {
+                let parts = ["vertais", w].map(|p| {
+                    (
+                        Occur::Must,
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(field, p),
+                            IndexRecordOption::WithFreqs,
+                        )) as Box<dyn Query>,
+                    )
+                });
+                Bounded {
+                    query: Box::new(BoostQuery::new(
+                        Box::new(BooleanQuery::new(parts.into())),
+                        0.8,
+                    )),
+                    bound: Bound::Terms {
+                        terms: vec![
+                            Term::from_field_text(field, "vertais"),
+                            Term::from_field_text(field, w),
+                        ],
+                        boost: 0.8,
+                    },
+                }
+            };
+            let alternatives = vec![
+                term(name, w, 3.0),
+                term(text, w, 1.1),
+                both(text),
+                both(name),
+                Bounded {
+                    query: Box::new(ConstScoreQuery::new(
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(tag, "kuoro"),
+                            IndexRecordOption::Basic,
+                        )),
+                        1.2,
+                    )),
+                    bound: Bound::Const(1.2),
+                },
+            ];
+            let pruned = BestOfQuery::new(alternatives.clone(), 0.1);
+            let plain = DisjunctionMaxQuery::with_tie_breaker(
+                alternatives.into_iter().map(|a| a.query).collect(),
+                0.1,
+            );
+            for k in [1, 10, 37] {
+                let top = TopDocs::with_limit(k).order_by_score();
+                let a = searcher.search(&pruned, &top).unwrap();
+                let b = searcher.search(&plain, &top).unwrap();
+                assert_eq!(a.len(), b.len(), "{w} k={k}");
+                for ((sa, da), (sb, db)) in a.iter().zip(&b) {
+                    assert!((sa - sb).abs() < 1e-4, "{w} k={k}: {sa} vs {sb}");
+                    // Equal scores may come in either order; distinct scores must match docs.
+                    if (sa - sb).abs() < 1e-6
+                        && a.iter().filter(|(s, _)| (s - sa).abs() < 1e-6).count() == 1
+                    {
+                        assert_eq!(da, db, "{w} k={k}");
+                    }
+                }
+            }
+        }
+    }
+}

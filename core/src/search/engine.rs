@@ -173,13 +173,13 @@ impl Engine {
             ));
         } else if all_words || parsed.words.len() == 1 {
             for w in &parsed.words {
-                clauses.push((Occur::Must, word_query(f, w)));
+                clauses.push((Occur::Must, word_query(f, w, false)));
             }
         } else {
             let words: Vec<(Occur, Box<dyn Query>)> = parsed
                 .words
                 .iter()
-                .map(|w| (Occur::Should, word_query(f, w)))
+                .map(|w| (Occur::Should, word_query(f, w, false)))
                 .collect();
             clauses.push((Occur::Must, nested_boolean(words)));
         }
@@ -249,11 +249,11 @@ impl Engine {
             // Everything: tantivy counts it without visiting each document.
             return Box::new(AllQuery);
         }
-        if clauses.len() == 1 && parsed.words.len() == 1 {
+        if clauses.len() == 1
+            && let [word] = parsed.words.as_slice()
+        {
             // One word and nothing else: the word's own query, which can prune a top-k search.
-            if let Some((_, only)) = clauses.pop() {
-                return only;
-            }
+            return word_query(f, word, true);
         }
         Box::new(BooleanQuery::new(clauses))
     }
@@ -484,7 +484,7 @@ impl Engine {
                 facets,
             });
         }
-        if parsed.words.is_empty()
+        if ranks_by_distance_only(req, parsed)
             && let Some(ranked) = self.nearest_in_rings(pass, query)?
         {
             return Ok(ranked);
@@ -527,7 +527,7 @@ impl Engine {
         let (searcher, req) = (pass.searcher, pass.req);
         // Beyond the largest circle a record without a point (national services) would rank
         // above farther ones by relevance, so larger circles would change the order.
-        const RING_RADII_KM: [f64; 4] = [5.0, 20.0, 60.0, 150.0];
+        const RING_RADII_KM: [f64; 6] = [1.0, 2.5, 5.0, 20.0, 60.0, 150.0];
         let Some(near) = req.near else {
             return Ok(None);
         };
@@ -544,10 +544,16 @@ impl Engine {
             return Ok(None);
         }
         let want = req.offset + req.limit.max(1);
-        let (total, facets) = searcher.search(
-            query,
-            &(Count, FacetCounter::new(pass.facet_fields.to_vec())),
-        )?;
+        let (total, exact, facets) = if pass.facet_fields.is_empty() {
+            let (total, exact) = searcher.search(query, &CountUpTo(self.exact_total_up_to))?;
+            (total, exact, Vec::new())
+        } else {
+            let (total, facets) = searcher.search(
+                query,
+                &(Count, FacetCounter::new(pass.facet_fields.to_vec())),
+            )?;
+            (total, true, facets)
+        };
         if total < want {
             return Ok(None);
         }
@@ -563,7 +569,7 @@ impl Engine {
             if inside >= want {
                 return Ok(Some(Ranked {
                     total,
-                    exact: true,
+                    exact,
                     top,
                     facets,
                 }));

@@ -1,5 +1,6 @@
 //! Searching a published index.
 
+mod any_term;
 pub mod engine;
 mod explain_safe;
 pub mod highlight;

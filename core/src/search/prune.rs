@@ -15,6 +15,8 @@ use tantivy::query::{
 };
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
+use super::any_term::{Combine, PlainUnion};
+
 /// What an alternative's score can be at most.
 #[derive(Debug, Clone)]
 pub enum Bound {
@@ -48,6 +50,7 @@ impl Clone for Bounded {
 pub struct BestOfQuery {
     alternatives: Vec<Bounded>,
     tie_breaker: Score,
+    seekable: bool,
 }
 
 impl BestOfQuery {
@@ -55,7 +58,16 @@ impl BestOfQuery {
         BestOfQuery {
             alternatives,
             tie_breaker,
+            seekable: false,
         }
+    }
+
+    /// For a query inside a conjunction (with filters, a place or other words): its scorer is
+    /// a plain union, cheap to seek to the candidates of the other clauses. Alone, the default
+    /// buffered union is faster to walk through every match.
+    pub fn seekable(mut self) -> Self {
+        self.seekable = true;
+        self
     }
 }
 
@@ -70,6 +82,12 @@ impl Query for BestOfQuery {
         );
         let inner = dismax.weight(enable_scoring)?;
         let mut alternatives = Vec::new();
+        let mut seekable = Vec::new();
+        if self.seekable {
+            for a in &self.alternatives {
+                seekable.push(a.query.weight(enable_scoring)?);
+            }
+        }
         // Pruning only happens for a scored top-k search.
         if let EnableScoring::Enabled {
             statistics_provider,
@@ -98,6 +116,7 @@ impl Query for BestOfQuery {
         Ok(Box::new(BestOfWeight {
             inner,
             alternatives,
+            seekable,
             tie_breaker: self.tie_breaker,
         }))
     }
@@ -113,6 +132,8 @@ struct BestOfWeight {
     inner: Box<dyn Weight>,
     /// Each alternative's own weight and bound; empty when scoring is disabled.
     alternatives: Vec<(Box<dyn Weight>, Score)>,
+    /// Each alternative's own weight when the scorer should be a plain union; else empty.
+    seekable: Vec<Box<dyn Weight>>,
     tie_breaker: Score,
 }
 
@@ -124,7 +145,20 @@ struct Cursor {
 
 impl Weight for BestOfWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        self.inner.scorer(reader, boost)
+        if self.seekable.is_empty() {
+            return self.inner.scorer(reader, boost);
+        }
+        let mut parts = Vec::with_capacity(self.seekable.len());
+        for w in &self.seekable {
+            let s = w.scorer(reader, boost)?;
+            if s.doc() != TERMINATED {
+                parts.push(s);
+            }
+        }
+        Ok(Box::new(PlainUnion::new(
+            parts,
+            Combine::BestPlus(self.tie_breaker),
+        )))
     }
 
     fn scorer_danger(
@@ -133,7 +167,18 @@ impl Weight for BestOfWeight {
         target: DocId,
         boost: Score,
     ) -> tantivy::Result<(tantivy::SeekDangerResult, Box<dyn Scorer>)> {
-        self.inner.scorer_danger(reader, target, boost)
+        if self.seekable.is_empty() {
+            return self.inner.scorer_danger(reader, target, boost);
+        }
+        // As tantivy's default, over the plain union.
+        let mut scorer = self.scorer(reader, boost)?;
+        let doc = scorer.doc();
+        let result = match doc.cmp(&target) {
+            std::cmp::Ordering::Less => scorer.seek_danger(target),
+            std::cmp::Ordering::Equal => tantivy::SeekDangerResult::Found,
+            std::cmp::Ordering::Greater => tantivy::SeekDangerResult::SeekLowerBound(doc),
+        };
+        Ok((result, scorer))
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
@@ -149,6 +194,7 @@ impl Weight for BestOfWeight {
         reader: &SegmentReader,
         callback: &mut dyn FnMut(DocId, Score),
     ) -> tantivy::Result<()> {
+        // Walking every match: the buffered union is the faster one.
         self.inner.for_each(reader, callback)
     }
 
@@ -281,7 +327,7 @@ fn max_score(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tantivy::collector::TopDocs;
+    use tantivy::collector::{Count, TopDocs};
     use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, TermQuery};
     use tantivy::schema::{IndexRecordOption, STRING, Schema, TEXT};
     use tantivy::{Index, IndexWriter, TantivyDocument, doc};
@@ -389,6 +435,32 @@ mod tests {
                     bound: Bound::Const(1.2),
                 },
             ];
+            // Inside a conjunction the seekable form must match and score the same.
+            let filter = || -> Box<dyn Query> {
+                Box::new(TermQuery::new(
+                    Term::from_field_text(tag, "kerho"),
+                    IndexRecordOption::Basic,
+                ))
+            };
+            let within = |q: Box<dyn Query>| {
+                BooleanQuery::new(vec![(Occur::Must, q), (Occur::Must, filter())])
+            };
+            let seekable = within(Box::new(
+                BestOfQuery::new(alternatives.clone(), 0.1).seekable(),
+            ));
+            let buffered = within(Box::new(BestOfQuery::new(alternatives.clone(), 0.1)));
+            let top = TopDocs::with_limit(200).order_by_score();
+            let a = searcher.search(&seekable, &(Count, top)).unwrap();
+            let b = searcher
+                .search(
+                    &buffered,
+                    &(Count, TopDocs::with_limit(200).order_by_score()),
+                )
+                .unwrap();
+            assert!(a.0 > 0 && a.0 == b.0, "{w}: {} vs {}", a.0, b.0);
+            for ((sa, _), (sb, _)) in a.1.iter().zip(&b.1) {
+                assert!((sa - sb).abs() < 1e-4, "{w}: {sa} vs {sb}");
+            }
             let pruned = BestOfQuery::new(alternatives.clone(), 0.1);
             let plain = DisjunctionMaxQuery::with_tie_breaker(
                 alternatives.into_iter().map(|a| a.query).collect(),

@@ -15,6 +15,7 @@ use crate::analysis::{normalize, words};
 use crate::reference::{Municipality, Vocabulary, name_key, reference};
 use crate::schema::Fields;
 
+use super::any_term::AnyTermQuery;
 use super::prune::{BestOfQuery, Bound, Bounded};
 use super::types::limits;
 
@@ -288,19 +289,14 @@ fn all_of(field: Field, parts: &[Vec<String>], b: f32) -> Box<dyn Query> {
     let clauses = parts
         .iter()
         .map(|alternatives| {
-            let any: Vec<(Occur, Box<dyn Query>)> = alternatives
+            let terms = alternatives
                 .iter()
-                .map(|p| {
-                    (
-                        Occur::Should,
-                        Box::new(TermQuery::new(
-                            Term::from_field_text(field, p),
-                            IndexRecordOption::WithFreqs,
-                        )) as Box<dyn Query>,
-                    )
-                })
+                .map(|p| Term::from_field_text(field, p))
                 .collect();
-            (Occur::Must, super::explain_safe::nested_boolean(any))
+            (
+                Occur::Must,
+                Box::new(AnyTermQuery::new(terms)) as Box<dyn Query>,
+            )
         })
         .collect();
     Box::new(BoostQuery::new(
@@ -413,8 +409,9 @@ pub fn word_alternatives(f: &Fields, word: &QueryWord) -> Vec<Alternative> {
     alts.into_alternatives()
 }
 
-/// The query for one word: the best of its alternatives, plus a tenth of the others.
-pub fn word_query(f: &Fields, word: &QueryWord) -> Box<dyn Query> {
+/// The query for one word: the best of its alternatives, plus a tenth of the others. `alone`
+/// when it is the whole query; else it is built to be cheap to seek inside a conjunction.
+pub fn word_query(f: &Fields, word: &QueryWord, alone: bool) -> Box<dyn Query> {
     let alternatives = word_alternatives(f, word)
         .into_iter()
         .map(|a| Bounded {
@@ -422,7 +419,12 @@ pub fn word_query(f: &Fields, word: &QueryWord) -> Box<dyn Query> {
             bound: a.bound,
         })
         .collect();
-    Box::new(BestOfQuery::new(alternatives, TIE_BREAKER))
+    let query = BestOfQuery::new(alternatives, TIE_BREAKER);
+    if alone {
+        Box::new(query)
+    } else {
+        Box::new(query.seekable())
+    }
 }
 
 /// A filter-like clause with a fixed score.

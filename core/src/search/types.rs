@@ -23,9 +23,10 @@ pub mod limits {
     pub const MAX_SUGGESTIONS: usize = 10;
     /// Most values of one repeatable filter.
     pub const MAX_FILTER_VALUES: usize = 50;
-    /// Without facets, a relevance-sorted search counts its matches exactly up to this many and
-    /// then reports a lower bound (`total_relation: gte`).
-    pub const EXACT_TOTAL_UP_TO: usize = 10_000;
+    /// Without facets, a search ranked by relevance or by distance alone counts its matches
+    /// exactly up to this many and then reports a lower bound (`total_relation: gte`). It equals
+    /// [`MAX_DEPTH`]: every record a client can page to is counted.
+    pub const EXACT_TOTAL_UP_TO: usize = MAX_DEPTH;
 }
 
 /// Whether a response's `total` is exact.
@@ -274,8 +275,9 @@ pub struct SearchResponse {
     /// Matching records. When fewer than ten records have every query word (relevance sort),
     /// records with some of the words follow them in `hits` and are counted here too.
     pub total: u64,
-    /// `eq` when `total` is exact; `gte` when it is a lower bound. A relevance-sorted search
-    /// without facets stops counting at 10,000 matches.
+    /// `eq` when `total` is exact; `gte` when it is a lower bound. Without facets, a search
+    /// ranked by relevance or by distance alone stops counting at 1,000 matches (the deepest
+    /// page reachable).
     pub total_relation: TotalRelation,
     pub hits: Vec<Hit>,
     pub facets: BTreeMap<String, Vec<FacetCount>>,

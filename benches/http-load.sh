@@ -11,7 +11,7 @@
 # Env: CONNECTIONS (64), THREADS (2), DURATION (20s), WARMUP (5s), MAX_CONCURRENT (API search
 # slots, default the API's own), MAX_QUEUE (API queue, default 256 so 64 connections queue rather
 # than being shed), INDEX_DIR (serve this existing index, e.g. the latency harness's 1M index
-# `target/bench-index/1000000-v3`, instead of building the default data into a temporary one),
+# `target/bench-index/1000000-v4`, instead of building the default data into a temporary one),
 # SERVER_CPUS and WRK_CPUS (pin the server and wrk to these CPUs with taskset, e.g. 0 and 1, to
 # measure the server on one core).
 set -euo pipefail

@@ -18,7 +18,8 @@ need_wrk
 build_release
 work=$(mktemp -d)
 trap 'stop_api; rm -rf "$work"' EXIT
-start_api "$work/idx" --max-concurrent "$max_concurrent" --max-queue "$max_queue"
+# The response cache is off: its hits never reach the search slots this run is about.
+start_api "$work/idx" --max-concurrent "$max_concurrent" --max-queue "$max_queue" --response-cache-mb 0
 idle_rss=$(rss_kb "$API_PID")
 echo "== $connections connections against --max-concurrent $max_concurrent --max-queue $max_queue for $duration"
 line=$(wrk -t2 -c"$connections" -d"$duration" -s scripts/load/count.lua "$BASE" | grep '^RESULT')

@@ -25,6 +25,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 
+pub mod cache;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -141,10 +142,12 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/vocabularies", get(routes::vocabularies))
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
-        .with_state(state)
-        // Innermost first: ETag hashes the uncompressed body; compression wraps it.
+        .with_state(state.clone())
+        // Innermost first: ETag hashes the uncompressed body; compression wraps it; the
+        // response cache keeps the compressed result.
         .layer(axum::middleware::from_fn(middleware::etag))
         .layer(CompressionLayer::new().gzip(true).br(true))
+        .layer(axum::middleware::from_fn_with_state(state, cache::layer))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(|_| {

@@ -49,6 +49,10 @@ struct Args {
     /// header names the client (e.g. 127.0.0.1,10.0.0.0/8). Empty: the header is ignored.
     #[arg(long, env = "TARJOTIN_TRUSTED_PROXIES", default_value = "")]
     trusted_proxies: String,
+    /// Megabytes of finished responses kept for repeated requests (per index generation;
+    /// least recently used first out). 0 turns the response cache off.
+    #[arg(long, env = "TARJOTIN_RESPONSE_CACHE_MB", default_value_t = 64)]
+    response_cache_mb: u64,
     /// Log format.
     #[arg(long, env = "TARJOTIN_LOG_FORMAT", value_enum, default_value = "text")]
     log_format: LogFormat,
@@ -132,6 +136,7 @@ async fn main() -> anyhow::Result<()> {
     config.max_queue = args.max_queue;
     config.request_timeout = Duration::from_millis(args.request_timeout_ms.max(1));
     config.reload_interval = Duration::from_millis(args.reload_interval_ms.max(50));
+    config.response_cache_bytes = args.response_cache_mb.saturating_mul(1024 * 1024);
     config.trusted_proxies = search_api::ratelimit::parse_trusted_proxies(&args.trusted_proxies)
         .context("--trusted-proxies")?;
     config.rate_limit = rate_limit(args.rate_limit_per_minute, args.rate_limit_burst)?;

@@ -143,7 +143,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     h
 }
 
-fn matches_if_none_match(headers: &HeaderMap, etag: &str) -> bool {
+pub(crate) fn matches_if_none_match(headers: &HeaderMap, etag: &str) -> bool {
     let bare = etag.trim_start_matches("W/");
     headers
         .get_all(header::IF_NONE_MATCH)

@@ -12,6 +12,7 @@ use tarjotin_core::search::{Engine, EngineError, SearchError};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
+use crate::cache::ResponseCache;
 use crate::error::{ApiError, ErrorCode};
 use crate::ratelimit::{RateLimit, RateLimiter};
 
@@ -32,6 +33,8 @@ pub struct Config {
     pub rate_limit: Option<RateLimit>,
     /// Peers whose `X-Forwarded-For` names the client (see [`crate::ratelimit`]).
     pub trusted_proxies: Vec<IpNet>,
+    /// Bytes of finished responses kept for repeated requests (see [`crate::cache`]); 0 = off.
+    pub response_cache_bytes: u64,
 }
 
 impl Config {
@@ -45,6 +48,7 @@ impl Config {
             reload_interval: Duration::from_secs(1),
             rate_limit: None,
             trusted_proxies: Vec::new(),
+            response_cache_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -65,6 +69,7 @@ struct Inner {
     permits: Arc<Semaphore>,
     waiting: AtomicUsize,
     rate_limiter: Option<Arc<RateLimiter>>,
+    response_cache: Option<Arc<ResponseCache>>,
     /// The last generation that failed to open, so the error is logged once.
     failed: parking_lot::Mutex<Option<String>>,
 }
@@ -109,10 +114,12 @@ impl AppState {
         let rate_limiter = config
             .rate_limit
             .map(|limit| Arc::new(RateLimiter::new(limit, config.trusted_proxies.clone())));
+        let response_cache = ResponseCache::new(config.response_cache_bytes);
         AppState {
             inner: Arc::new(Inner {
                 engine: ArcSwap::from_pointee(engine),
                 store,
+                response_cache,
                 config,
                 permits,
                 waiting: AtomicUsize::new(0),
@@ -120,6 +127,11 @@ impl AppState {
                 failed: parking_lot::Mutex::new(None),
             }),
         }
+    }
+
+    /// The response cache, unless it is turned off.
+    pub fn response_cache(&self) -> Option<&Arc<ResponseCache>> {
+        self.inner.response_cache.as_ref()
     }
 
     pub fn config(&self) -> &Config {

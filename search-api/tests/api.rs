@@ -500,3 +500,92 @@ async fn openapi_is_served() {
     let codes = &j["components"]["schemas"]["ErrorCode"];
     assert!(codes.to_string().contains("unknown_municipality"));
 }
+
+async fn get_gzip(state: &AppState, uri: &str) -> Reply {
+    send(
+        state,
+        Request::get(uri)
+            .header(header::ACCEPT_ENCODING, "gzip")
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn repeated_requests_are_answered_from_the_cache() {
+    let s = state_with(|c| {
+        c.max_concurrent = 1;
+        c.max_queue = 0;
+    });
+    let cache = s.response_cache().expect("on by default").clone();
+    let uri = "/v1/search?q=kuoro&limit=3";
+    let first = get_gzip(&s, uri).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(first.header("content-encoding"), "gzip");
+    assert_eq!(cache.usage().0, 1);
+    // With every search slot held, only a cached answer can still be 200.
+    let slot = s.try_reserve_search_slot().expect("a free slot");
+    let again = get_gzip(&s, uri).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.body, first.body);
+    assert_eq!(again.header("etag"), first.header("etag"));
+    assert_eq!(again.header("content-encoding"), "gzip");
+    assert_eq!(again.header("x-content-type-options"), "nosniff");
+    // Another encoding is another entry, so it needs a search.
+    assert_eq!(get(&s, uri).await.status, StatusCode::SERVICE_UNAVAILABLE);
+    drop(slot);
+    // Errors are never kept.
+    assert_eq!(
+        get(&s, "/v1/search?limit=x").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(cache.usage().0, 1);
+    // A cached answer still honours If-None-Match.
+    let r = send(
+        &s,
+        Request::get(uri)
+            .header(header::ACCEPT_ENCODING, "gzip")
+            .header(header::IF_NONE_MATCH, first.header("etag"))
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_MODIFIED);
+    assert!(r.body.is_empty());
+}
+
+#[tokio::test]
+async fn the_cache_can_be_turned_off() {
+    let s = state_with(|c| c.response_cache_bytes = 0);
+    assert!(s.response_cache().is_none());
+    assert_eq!(get(&s, "/v1/search?q=kuoro").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_new_index_is_never_answered_from_the_old_ones_cache() {
+    logs();
+    let dir = tempfile::tempdir().expect("tempdir");
+    tarjotin_core::defaults::ensure_default_index(dir.path()).expect("default index");
+    let s = AppState::open(Config::new(dir.path())).expect("open");
+    let uri = "/v1/search?q=kuoro";
+    let before = get(&s, uri).await.json()["total"].as_u64().unwrap_or(0);
+    assert!(before > 0);
+    assert_eq!(get(&s, uri).await.json()["total"].as_u64(), Some(before));
+    // Publish an index of part of the default data (the evaluation corpus): fewer choirs.
+    let text = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data/eval/corpus.ndjson"),
+    )
+    .expect("corpus");
+    let records: Vec<tarjotin_core::model::Record> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(200)
+        .map(|l| serde_json::from_str(l).expect("record"))
+        .collect();
+    let store = tarjotin_core::index::IndexStore::open(dir.path()).expect("store");
+    tarjotin_core::index::build(&store, records, &|_| {}).expect("build");
+    assert!(s.reload_if_changed());
+    let after = get(&s, uri).await.json()["total"].as_u64().unwrap_or(0);
+    assert_ne!(after, before, "answered from the old index's cache");
+}

@@ -1,0 +1,176 @@
+//! A response cache for the read-only API: the same request against the same index generation
+//! gets the same bytes, so a finished (compressed) 200 response is kept and served again.
+//!
+//! Widget traffic repeats itself: every visitor of a municipality's page opens the same default
+//! list, and popular words recur. The cache sits outside compression, so a hit costs neither
+//! the search nor the gzip/brotli work. Keys hold the index generation, so a newly published
+//! index is never answered from the old one's entries; they simply age out. Bounded by bytes
+//! (least recently used entries go first); `0` turns it off.
+
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::error::ApiError;
+use crate::middleware::matches_if_none_match;
+use crate::state::AppState;
+
+/// Largest response kept; bigger ones are served but not cached.
+const MAX_ENTRY_BYTES: usize = 512 * 1024;
+/// Largest response read (the ETag layer inside already buffers this much at most).
+const MAX_BUFFERED_BYTES: usize = 8 * 1024 * 1024;
+/// Longest key part taken from the request (path and query, `Accept-Encoding`).
+const MAX_KEY_BYTES: usize = 2048;
+
+/// Headers a cached response keeps (the outer layers add CORS, security headers, request id).
+const KEPT: [HeaderName; 6] = [
+    header::CONTENT_TYPE,
+    header::CONTENT_ENCODING,
+    header::CONTENT_LANGUAGE,
+    header::ETAG,
+    header::CACHE_CONTROL,
+    header::VARY,
+];
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Key {
+    generation: Arc<str>,
+    path_and_query: String,
+    accept_encoding: String,
+}
+
+struct Entry {
+    headers: Vec<(HeaderName, HeaderValue)>,
+    body: Bytes,
+}
+
+#[derive(Clone)]
+struct Weigh;
+
+impl quick_cache::Weighter<Key, Arc<Entry>> for Weigh {
+    fn weight(&self, key: &Key, entry: &Arc<Entry>) -> u64 {
+        let headers: usize = entry
+            .headers
+            .iter()
+            .map(|(n, v)| n.as_str().len() + v.len())
+            .sum();
+        (key.path_and_query.len() + key.accept_encoding.len() + entry.body.len() + headers + 64)
+            as u64
+    }
+}
+
+/// The cache and its counters; cheap to share.
+pub struct ResponseCache {
+    entries: quick_cache::sync::Cache<Key, Arc<Entry>, Weigh>,
+}
+
+impl ResponseCache {
+    /// A cache of at most `max_bytes` of responses; `None` when `max_bytes` is 0.
+    pub fn new(max_bytes: u64) -> Option<Arc<ResponseCache>> {
+        if max_bytes == 0 {
+            return None;
+        }
+        // quick_cache wants an estimate of the number of items; responses are ~2-20 KB.
+        let estimated_items = (max_bytes / 8192).clamp(16, 1 << 20) as usize;
+        Some(Arc::new(ResponseCache {
+            entries: quick_cache::sync::Cache::with_weighter(estimated_items, max_bytes, Weigh),
+        }))
+    }
+
+    /// Responses held and their weight in bytes.
+    pub fn usage(&self) -> (usize, u64) {
+        (self.entries.len(), self.entries.weight())
+    }
+}
+
+/// Which requests are cached: GETs of the data endpoints.
+fn cacheable(req: &Request) -> bool {
+    req.method() == Method::GET && req.uri().path().starts_with("/v1/")
+}
+
+fn key_of(req: &Request, generation: Arc<str>) -> Option<Key> {
+    let path_and_query = req.uri().path_and_query()?.as_str();
+    let accept_encoding = req
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
+    if path_and_query.len() + accept_encoding.len() > MAX_KEY_BYTES {
+        return None;
+    }
+    Some(Key {
+        generation,
+        path_and_query: path_and_query.to_string(),
+        accept_encoding: String::from_utf8_lossy(accept_encoding).into_owned(),
+    })
+}
+
+fn respond(entry: &Entry, request_headers: &HeaderMap) -> Response {
+    let etag = entry
+        .headers
+        .iter()
+        .find(|(n, _)| n == header::ETAG)
+        .and_then(|(_, v)| v.to_str().ok());
+    let not_modified = etag.is_some_and(|tag| matches_if_none_match(request_headers, tag));
+    let mut response = if not_modified {
+        let mut r = Response::new(Body::empty());
+        *r.status_mut() = StatusCode::NOT_MODIFIED;
+        r
+    } else {
+        Response::new(Body::from(entry.body.clone()))
+    };
+    let h = response.headers_mut();
+    for (name, value) in &entry.headers {
+        if not_modified && (name == header::CONTENT_TYPE || name == header::CONTENT_ENCODING) {
+            continue;
+        }
+        h.insert(name.clone(), value.clone());
+    }
+    response
+}
+
+/// The middleware: answers from the cache when it can, else runs the request and keeps a
+/// successful answer.
+pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let Some(cache) = state.response_cache() else {
+        return next.run(req).await;
+    };
+    if !cacheable(&req) {
+        return next.run(req).await;
+    }
+    let generation: Arc<str> = Arc::from(state.engine().generation().name.as_str());
+    let Some(key) = key_of(&req, generation) else {
+        return next.run(req).await;
+    };
+    if let Some(entry) = cache.entries.get(&key) {
+        return respond(&entry, req.headers());
+    }
+    let request_headers = req.headers().clone();
+    let response = next.run(req).await;
+    if response.status() != StatusCode::OK {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let body = match to_bytes(body, MAX_BUFFERED_BYTES).await {
+        Ok(b) => b,
+        Err(e) => {
+            return ApiError::internal(format!("reading a response body: {e}")).into_response();
+        }
+    };
+    if body.len() > MAX_ENTRY_BYTES {
+        return Response::from_parts(parts, Body::from(body));
+    }
+    let entry = Arc::new(Entry {
+        headers: KEPT
+            .iter()
+            .filter_map(|n| parts.headers.get(n).map(|v| (n.clone(), v.clone())))
+            .collect(),
+        body,
+    });
+    cache.entries.insert(key, entry.clone());
+    respond(&entry, &request_headers)
+}

@@ -13,7 +13,8 @@
 # than being shed), INDEX_DIR (serve this existing index, e.g. the latency harness's 1M index
 # `target/bench-index/1000000-v4`, instead of building the default data into a temporary one),
 # SERVER_CPUS and WRK_CPUS (pin the server and wrk to these CPUs with taskset, e.g. 0 and 1, to
-# measure the server on one core).
+# measure the server on one core). TARJOTIN_RESPONSE_CACHE_MB=0 turns the API's response cache
+# off, to measure every request as a search.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -91,5 +92,7 @@ echo "== warm-up ($warmup)"
 "${wrk_pin[@]}" wrk -t"$threads" -c"$connections" -d"$warmup" -s benches/http/mix.lua "$base" >/dev/null
 measure "mix: $connections connections, $threads wrk threads, $duration" \
     -t"$threads" -c"$connections" -d"$duration" --latency -s benches/http/mix.lua "$base"
+measure "long-tail mix (benches/http/longtail.lua): $connections connections, $duration" \
+    -t"$threads" -c"$connections" -d"$duration" --latency -s benches/http/longtail.lua "$base"
 measure "text only (/v1/search?q=kuoro)" \
     -t"$threads" -c"$connections" -d"$duration" --latency "$base/v1/search?q=kuoro"

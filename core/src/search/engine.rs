@@ -15,6 +15,7 @@ use tantivy::{
 };
 
 use super::explain_safe::nested_boolean;
+use tantivy::query::EnableScoring;
 use tantivy::query::doc_predicate_query::{DocPredicateQuery, FunctionPredicate};
 
 use super::highlight::{highlight, schedule_text};
@@ -48,6 +49,10 @@ pub enum SearchError {
 /// With a relevance sort, fewer records than this with every query word are followed by
 /// records with some of the words.
 const FILL_BELOW: usize = 10;
+
+/// A one-word search whose terms' postings add up to fewer than this is searched on the calling
+/// thread rather than segment by segment on the search pool.
+const SELECTIVE_POSTINGS: u64 = 20_000;
 
 /// Records a stale flag is raised for: not updated within this many days.
 pub const STALE_AFTER_DAYS: i64 = 365;
@@ -467,8 +472,34 @@ impl Engine {
             if facet_fields.is_empty() {
                 // The page alone lets the query skip documents that cannot make it; the count
                 // is a separate pass that does not score.
-                let top = searcher.search(query, &top_docs)?;
-                let (total, exact) = searcher.search(query, &CountUpTo(self.exact_total_up_to))?;
+                // A selective query (its terms' postings together under a bound) is searched on
+                // this thread: handing its segments to the search pool costs more than it saves.
+                let mut postings = 0u64;
+                query.query_terms(&mut |term, _| {
+                    postings = postings.saturating_add(searcher.doc_freq(term).unwrap_or(u64::MAX));
+                });
+                let (top, (total, exact)) = if postings < SELECTIVE_POSTINGS {
+                    let single = tantivy::Executor::single_thread();
+                    (
+                        searcher.search_with_executor(
+                            query,
+                            &top_docs,
+                            &single,
+                            EnableScoring::enabled_from_searcher(searcher),
+                        )?,
+                        searcher.search_with_executor(
+                            query,
+                            &CountUpTo(self.exact_total_up_to),
+                            &single,
+                            EnableScoring::disabled_from_searcher(searcher),
+                        )?,
+                    )
+                } else {
+                    (
+                        searcher.search(query, &top_docs)?,
+                        searcher.search(query, &CountUpTo(self.exact_total_up_to))?,
+                    )
+                };
                 return Ok(Ranked {
                     total,
                     exact,

@@ -11,12 +11,12 @@ use std::sync::Arc;
 
 use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
-use crate::middleware::matches_if_none_match;
+use crate::middleware::{matches_if_none_match, not_modified};
 use crate::state::AppState;
 
 /// Largest response kept; bigger ones are served but not cached.
@@ -44,7 +44,7 @@ struct Key {
 }
 
 struct Entry {
-    headers: Vec<(HeaderName, HeaderValue)>,
+    headers: HeaderMap,
     body: Bytes,
 }
 
@@ -110,26 +110,16 @@ fn key_of(req: &Request, generation: Arc<str>) -> Option<Key> {
 }
 
 fn respond(entry: &Entry, request_headers: &HeaderMap) -> Response {
-    let etag = entry
+    let fresh = entry
         .headers
-        .iter()
-        .find(|(n, _)| n == header::ETAG)
-        .and_then(|(_, v)| v.to_str().ok());
-    let not_modified = etag.is_some_and(|tag| matches_if_none_match(request_headers, tag));
-    let mut response = if not_modified {
-        let mut r = Response::new(Body::empty());
-        *r.status_mut() = StatusCode::NOT_MODIFIED;
-        r
-    } else {
-        Response::new(Body::from(entry.body.clone()))
-    };
-    let h = response.headers_mut();
-    for (name, value) in &entry.headers {
-        if not_modified && (name == header::CONTENT_TYPE || name == header::CONTENT_ENCODING) {
-            continue;
-        }
-        h.insert(name.clone(), value.clone());
+        .get(header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|tag| matches_if_none_match(request_headers, tag));
+    if fresh {
+        return not_modified(&entry.headers);
     }
+    let mut response = Response::new(Body::from(entry.body.clone()));
+    *response.headers_mut() = entry.headers.clone();
     response
 }
 
@@ -149,7 +139,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     if let Some(entry) = cache.entries.get(&key) {
         return respond(&entry, req.headers());
     }
-    let request_headers = req.headers().clone();
+    // A miss: the ETag layer inside has already answered any If-None-Match.
     let response = next.run(req).await;
     if response.status() != StatusCode::OK {
         return response;
@@ -161,16 +151,18 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
             return ApiError::internal(format!("reading a response body: {e}")).into_response();
         }
     };
-    if body.len() > MAX_ENTRY_BYTES {
-        return Response::from_parts(parts, Body::from(body));
+    if body.len() <= MAX_ENTRY_BYTES {
+        let mut headers = HeaderMap::new();
+        for name in KEPT {
+            if let Some(v) = parts.headers.get(&name) {
+                headers.insert(name, v.clone());
+            }
+        }
+        let entry = Entry {
+            headers,
+            body: body.clone(),
+        };
+        cache.entries.insert(key, Arc::new(entry));
     }
-    let entry = Arc::new(Entry {
-        headers: KEPT
-            .iter()
-            .filter_map(|n| parts.headers.get(n).map(|v| (n.clone(), v.clone())))
-            .collect(),
-        body,
-    });
-    cache.entries.insert(key, entry.clone());
-    respond(&entry, &request_headers)
+    Response::from_parts(parts, Body::from(body))
 }

@@ -176,24 +176,30 @@ pub async fn etag(req: Request, next: Next) -> Response {
     let Ok(value) = HeaderValue::from_str(&tag) else {
         return Response::from_parts(parts, Body::from(bytes));
     };
-    if matches_if_none_match(&request_headers, &tag) {
-        let mut not_modified = Response::new(Body::empty());
-        *not_modified.status_mut() = StatusCode::NOT_MODIFIED;
-        let h = not_modified.headers_mut();
-        h.insert(header::ETAG, value);
-        for name in [
-            header::CACHE_CONTROL,
-            header::CONTENT_LOCATION,
-            header::VARY,
-        ] {
-            if let Some(v) = parts.headers.get(&name) {
-                h.insert(name, v.clone());
-            }
-        }
-        return not_modified;
-    }
     parts.headers.insert(header::ETAG, value);
+    if matches_if_none_match(&request_headers, &tag) {
+        return not_modified(&parts.headers);
+    }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// A `304 Not Modified` for a response with `headers`: its validator and caching headers, no
+/// body.
+pub(crate) fn not_modified(headers: &HeaderMap) -> Response {
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = StatusCode::NOT_MODIFIED;
+    let h = response.headers_mut();
+    for name in [
+        header::ETAG,
+        header::CACHE_CONTROL,
+        header::CONTENT_LOCATION,
+        header::VARY,
+    ] {
+        if let Some(v) = headers.get(&name) {
+            h.insert(name, v.clone());
+        }
+    }
+    response
 }
 
 #[cfg(test)]

@@ -479,20 +479,9 @@ impl Engine {
                     postings = postings.saturating_add(searcher.doc_freq(term).unwrap_or(u64::MAX));
                 });
                 let (top, (total, exact)) = if postings < SELECTIVE_POSTINGS {
-                    let single = tantivy::Executor::single_thread();
                     (
-                        searcher.search_with_executor(
-                            query,
-                            &top_docs,
-                            &single,
-                            EnableScoring::enabled_from_searcher(searcher),
-                        )?,
-                        searcher.search_with_executor(
-                            query,
-                            &CountUpTo(self.exact_total_up_to),
-                            &single,
-                            EnableScoring::disabled_from_searcher(searcher),
-                        )?,
+                        search_here(searcher, query, &top_docs)?,
+                        search_here(searcher, query, &CountUpTo(self.exact_total_up_to))?,
                     )
                 } else {
                     (
@@ -801,11 +790,10 @@ impl Engine {
         let q = TermQuery::new(term, IndexRecordOption::Basic);
         // A lookup by id touches one posting per segment: handing segments to the search pool
         // would cost more than it saves.
-        let top = searcher.search_with_executor(
+        let top = search_here(
+            &searcher,
             &q,
             &TopDocs::with_limit(max.max(1)).order_by_score(),
-            &tantivy::Executor::single_thread(),
-            tantivy::query::EnableScoring::enabled_from_searcher(&searcher),
         )?;
         let mut out = Vec::new();
         for (_, addr) in top {
@@ -901,6 +889,26 @@ struct Ranked {
     top: Vec<(f64, DocAddress)>,
     /// Value counts per requested facet field, in the order asked.
     facets: Vec<HashMap<String, u64>>,
+}
+
+/// Searches on the calling thread, for work too small to be worth handing segments to the
+/// search pool.
+fn search_here<C: Collector>(
+    searcher: &Searcher,
+    query: &dyn Query,
+    collector: &C,
+) -> tantivy::Result<C::Fruit> {
+    let scoring = if collector.requires_scoring() {
+        EnableScoring::enabled_from_searcher(searcher)
+    } else {
+        EnableScoring::disabled_from_searcher(searcher)
+    };
+    searcher.search_with_executor(
+        query,
+        collector,
+        &tantivy::Executor::single_thread(),
+        scoring,
+    )
 }
 
 /// True when the order depends on the distance alone: a distance sort, or relevance with a

@@ -7,6 +7,8 @@
 //! it reports "does not match" correctly). The wrapper below does that check first and then
 //! delegates everything else unchanged, so scoring speed and results are untouched.
 
+use std::sync::Arc;
+
 use tantivy::query::{BooleanQuery, EnableScoring, Explanation, Occur, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term};
 
@@ -21,7 +23,7 @@ struct ExplainSafe(BooleanQuery);
 
 impl Query for ExplainSafe {
     fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        Ok(Box::new(ExplainSafeWeight(self.0.weight(enable_scoring)?)))
+        Ok(shared_weight(Arc::from(self.0.weight(enable_scoring)?)))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
@@ -29,7 +31,13 @@ impl Query for ExplainSafe {
     }
 }
 
-struct ExplainSafeWeight(Box<dyn Weight>);
+/// `weight` as a weight of its own that can also serve elsewhere (one weight, its term
+/// statistics looked up once, used by several scorers), explained safely.
+pub fn shared_weight(weight: Arc<dyn Weight>) -> Box<dyn Weight> {
+    Box::new(ExplainSafeWeight(weight))
+}
+
+struct ExplainSafeWeight(Arc<dyn Weight>);
 
 impl Weight for ExplainSafeWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {

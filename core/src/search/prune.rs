@@ -1,7 +1,7 @@
 //! The query of one word: the best of its alternatives plus a tie-breaker share of the others
 //! (as tantivy's `DisjunctionMaxQuery`), and a top-k search that does not score every match.
 //!
-//! Matching, counting, explaining and exhaustive scoring delegate to tantivy's dis-max weight,
+//! Matching, counting, explaining and exhaustive scoring go through tantivy's dis-max weight,
 //! so results are the same wherever this query sits. When it is the whole query and only the
 //! best `k` are wanted (`TopDocs` by score), it prunes with MaxScore: each alternative has an
 //! upper bound on its score; the alternatives whose bounds together cannot lift a document above
@@ -10,12 +10,16 @@
 //! top `k`. For a common word, the name views are rare and weigh most, so once the page holds
 //! name matches the dense text views stop producing candidates.
 
+use std::sync::Arc;
+
 use tantivy::query::{
-    Bm25Weight, DisjunctionMaxQuery, EnableScoring, Explanation, Query, Scorer, Weight,
+    Bm25Weight, BooleanWeight, DisjunctionMaxCombiner, EnableScoring, Explanation, Occur, Query,
+    Scorer, Weight,
 };
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
 use super::any_term::{Combine, PlainUnion};
+use super::explain_safe::shared_weight;
 
 /// What an alternative's score can be at most.
 #[derive(Debug, Clone)]
@@ -25,8 +29,6 @@ pub enum Bound {
     Terms { terms: Vec<Term>, boost: Score },
     /// Exactly this score on every match.
     Const(Score),
-    /// No useful bound: the alternative always produces candidates.
-    Unknown,
 }
 
 /// One alternative of a word with its score bound.
@@ -73,29 +75,31 @@ impl BestOfQuery {
 
 impl Query for BestOfQuery {
     fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        let dismax = DisjunctionMaxQuery::with_tie_breaker(
-            self.alternatives
-                .iter()
-                .map(|a| a.query.box_clone())
-                .collect(),
-            self.tie_breaker,
-        );
-        let inner = dismax.weight(enable_scoring)?;
-        let mut alternatives = Vec::new();
-        let mut seekable = Vec::new();
-        if self.seekable {
-            for a in &self.alternatives {
-                seekable.push(a.query.weight(enable_scoring)?);
-            }
+        // Each alternative's weight is built once and shared by the dis-max weight and the
+        // pruning or seekable scorers.
+        let mut alternatives: Vec<Arc<dyn Weight>> = Vec::with_capacity(self.alternatives.len());
+        for a in &self.alternatives {
+            alternatives.push(Arc::from(a.query.weight(enable_scoring)?));
         }
+        let tie = self.tie_breaker;
+        let inner = BooleanWeight::with_minimum_number_should_match(
+            alternatives
+                .iter()
+                .map(|w| (Occur::Should, shared_weight(w.clone())))
+                .collect(),
+            1,
+            enable_scoring.is_scoring_enabled(),
+            Box::new(move || DisjunctionMaxCombiner::with_tie_breaker(tie)),
+        );
         // Pruning only happens for a scored top-k search.
+        let mut bounds = Vec::new();
         if let EnableScoring::Enabled {
             statistics_provider,
             ..
         } = enable_scoring
         {
             for a in &self.alternatives {
-                let bound = match &a.bound {
+                bounds.push(match &a.bound {
                     Bound::Terms { terms, boost } => {
                         let mut sum = 0.0;
                         for t in terms {
@@ -108,15 +112,14 @@ impl Query for BestOfQuery {
                         sum * boost
                     }
                     Bound::Const(s) => *s,
-                    Bound::Unknown => Score::INFINITY,
-                };
-                alternatives.push((a.query.weight(enable_scoring)?, bound));
+                });
             }
         }
         Ok(Box::new(BestOfWeight {
-            inner,
+            inner: Box::new(inner),
             alternatives,
-            seekable,
+            bounds,
+            seekable: self.seekable,
             tie_breaker: self.tie_breaker,
         }))
     }
@@ -129,11 +132,13 @@ impl Query for BestOfQuery {
 }
 
 struct BestOfWeight {
+    /// The dis-max of `alternatives` (tantivy's buffered union).
     inner: Box<dyn Weight>,
-    /// Each alternative's own weight and bound; empty when scoring is disabled.
-    alternatives: Vec<(Box<dyn Weight>, Score)>,
-    /// Each alternative's own weight when the scorer should be a plain union; else empty.
-    seekable: Vec<Box<dyn Weight>>,
+    alternatives: Vec<Arc<dyn Weight>>,
+    /// Each alternative's score bound, in the same order; empty when scoring is disabled.
+    bounds: Vec<Score>,
+    /// Score through a plain union of `alternatives` (see [`BestOfQuery::seekable`]).
+    seekable: bool,
     tie_breaker: Score,
 }
 
@@ -145,11 +150,11 @@ struct Cursor {
 
 impl Weight for BestOfWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        if self.seekable.is_empty() {
+        if !self.seekable {
             return self.inner.scorer(reader, boost);
         }
-        let mut parts = Vec::with_capacity(self.seekable.len());
-        for w in &self.seekable {
+        let mut parts = Vec::with_capacity(self.alternatives.len());
+        for w in &self.alternatives {
             let s = w.scorer(reader, boost)?;
             if s.doc() != TERMINATED {
                 parts.push(s);
@@ -167,7 +172,7 @@ impl Weight for BestOfWeight {
         target: DocId,
         boost: Score,
     ) -> tantivy::Result<(tantivy::SeekDangerResult, Box<dyn Scorer>)> {
-        if self.seekable.is_empty() {
+        if !self.seekable {
             return self.inner.scorer_danger(reader, target, boost);
         }
         // As tantivy's default, over the plain union.
@@ -212,11 +217,11 @@ impl Weight for BestOfWeight {
         reader: &SegmentReader,
         callback: &mut dyn FnMut(DocId, Score) -> Score,
     ) -> tantivy::Result<()> {
-        if self.alternatives.is_empty() {
+        if self.bounds.is_empty() {
             return self.inner.for_each_pruning(threshold, reader, callback);
         }
         let mut cursors = Vec::with_capacity(self.alternatives.len());
-        for (weight, bound) in &self.alternatives {
+        for (weight, bound) in self.alternatives.iter().zip(&self.bounds) {
             let scorer = weight.scorer(reader, 1.0)?;
             if scorer.doc() == TERMINATED {
                 continue;
@@ -328,7 +333,9 @@ fn max_score(
 mod tests {
     use super::*;
     use tantivy::collector::{Count, TopDocs};
-    use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, TermQuery};
+    use tantivy::query::{
+        BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, TermQuery,
+    };
     use tantivy::schema::{IndexRecordOption, STRING, Schema, TEXT};
     use tantivy::{Index, IndexWriter, TantivyDocument, doc};
 

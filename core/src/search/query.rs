@@ -284,25 +284,36 @@ impl Alternatives {
     }
 }
 
-/// Every part (any of its alternative forms) must occur.
-fn all_of(field: Field, parts: &[Vec<String>], b: f32) -> Box<dyn Query> {
-    let clauses = parts
+/// Every part (any of its alternative forms) must occur, and the most that can score: each
+/// part's alternatives are summed, so every part term counts in full.
+fn all_of(field: Field, parts: &[Vec<String>], b: f32) -> (Box<dyn Query>, Bound) {
+    let terms: Vec<Vec<Term>> = parts
         .iter()
         .map(|alternatives| {
-            let terms = alternatives
+            alternatives
                 .iter()
                 .map(|p| Term::from_field_text(field, p))
-                .collect();
+                .collect()
+        })
+        .collect();
+    let bound = Bound::Terms {
+        terms: terms.iter().flatten().cloned().collect(),
+        boost: b,
+    };
+    let clauses = terms
+        .into_iter()
+        .map(|part| {
             (
                 Occur::Must,
-                Box::new(AnyTermQuery::new(terms)) as Box<dyn Query>,
+                Box::new(AnyTermQuery::new(part)) as Box<dyn Query>,
             )
         })
         .collect();
-    Box::new(BoostQuery::new(
+    let query = Box::new(BoostQuery::new(
         super::explain_safe::nested_boolean(clauses),
         b,
-    ))
+    ));
+    (query, bound)
 }
 
 /// The alternatives one analysed word matches, as a disjunction (the best view counts).
@@ -337,22 +348,8 @@ fn lexical_alternatives(alts: &mut Alternatives, f: &Fields, forms: &WordForms, 
                     (f.text_lemma, boost::TEXT_PARTS),
                     (f.tags_lemma, boost::TAGS * 0.8),
                 ] {
-                    // Each part's alternatives are summed, so every part term counts in full.
-                    let bound = Bound::Terms {
-                        terms: r
-                            .parts
-                            .iter()
-                            .flatten()
-                            .map(|p| Term::from_field_text(field, p))
-                            .collect(),
-                        boost: b * weight,
-                    };
-                    alts.other(
-                        field,
-                        what.clone(),
-                        all_of(field, &r.parts, b * weight),
-                        bound,
-                    );
+                    let (query, bound) = all_of(field, &r.parts, b * weight);
+                    alts.other(field, what.clone(), query, bound);
                 }
             }
         }

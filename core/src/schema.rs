@@ -9,7 +9,7 @@ use tantivy::schema::{
 };
 
 /// Bumped whenever the schema or the analysis changes in a way that needs a rebuild.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Handles to every field of the schema.
 #[derive(Debug, Clone)]
@@ -115,6 +115,20 @@ pub fn build_schema() -> (Schema, Fields) {
 }
 
 impl Fields {
+    /// Whether the field holds each token at most once per document (the document builder
+    /// removes repeats). A name says a word once however often it is written in fi, sv and en,
+    /// and the query's score bounds rely on it: such a term scores at most its one-token score.
+    pub fn once_per_doc(&self, field: Field) -> bool {
+        [
+            self.name_exact,
+            self.name_lemma,
+            self.name_sv,
+            self.name_en,
+            self.tags_lemma,
+        ]
+        .contains(&field)
+    }
+
     /// Field handles of an opened index; fails when a field is missing (a foreign index).
     pub fn from_schema(schema: &Schema) -> tantivy::Result<Fields> {
         let f = |name: &str| schema.get_field(name);

@@ -26,9 +26,22 @@ pub struct StoredDoc {
 
 /// Adds a view's tokens as one space-separated value; the schema's `whitespace` tokenizer
 /// splits it again. (Pre-tokenized values would make tantivy serialise every token to JSON and
-/// back, which cost a quarter of the build time.)
-fn add_tokens(doc: &mut TantivyDocument, field: tantivy::schema::Field, tokens: Tokens) {
-    if !tokens.is_empty() {
+/// back, which cost a quarter of the build time.) Fields that keep a token once per document
+/// ([`Fields::once_per_doc`]) get each token at its first place only.
+fn add_tokens(
+    doc: &mut TantivyDocument,
+    fields: &Fields,
+    field: tantivy::schema::Field,
+    tokens: Tokens,
+) {
+    if tokens.is_empty() {
+        return;
+    }
+    if fields.once_per_doc(field) {
+        let mut seen = std::collections::HashSet::new();
+        let unique: Vec<&str> = tokens.iter().filter(|t| seen.insert(*t)).collect();
+        doc.add_text(field, unique.join(" "));
+    } else {
         doc.add_text(field, tokens.into_string());
     }
 }
@@ -258,20 +271,20 @@ pub fn build_document(
     let mut prefix = v.prefix;
     prefix.sort_unstable();
     prefix.dedup();
-    add_tokens(&mut doc, fields.name_exact, v.name.exact);
-    add_tokens(&mut doc, fields.name_lemma, v.name.lemma);
-    add_tokens(&mut doc, fields.name_sv, v.name_sv);
-    add_tokens(&mut doc, fields.name_en, v.name_en);
+    add_tokens(&mut doc, fields, fields.name_exact, v.name.exact);
+    add_tokens(&mut doc, fields, fields.name_lemma, v.name.lemma);
+    add_tokens(&mut doc, fields, fields.name_sv, v.name_sv);
+    add_tokens(&mut doc, fields, fields.name_en, v.name_en);
     if !prefix.is_empty() {
         doc.add_text(fields.name_prefix, prefix.join(" "));
     }
-    add_tokens(&mut doc, fields.text_exact, text.exact);
-    add_tokens(&mut doc, fields.text_lemma, text.lemma);
-    add_tokens(&mut doc, fields.text_stem, text.stem);
-    add_tokens(&mut doc, fields.text_folded, text.folded);
-    add_tokens(&mut doc, fields.text_sv, sv);
-    add_tokens(&mut doc, fields.text_en, en);
-    add_tokens(&mut doc, fields.tags_lemma, tags.lemma);
+    add_tokens(&mut doc, fields, fields.text_exact, text.exact);
+    add_tokens(&mut doc, fields, fields.text_lemma, text.lemma);
+    add_tokens(&mut doc, fields, fields.text_stem, text.stem);
+    add_tokens(&mut doc, fields, fields.text_folded, text.folded);
+    add_tokens(&mut doc, fields, fields.text_sv, sv);
+    add_tokens(&mut doc, fields, fields.text_en, en);
+    add_tokens(&mut doc, fields, fields.tags_lemma, tags.lemma);
 
     let stored = StoredDoc {
         record: record.clone(),
@@ -289,5 +302,56 @@ pub fn activity_of(record: &Record) -> Option<&Activity> {
     match record {
         Record::Activity(a) => Some(a),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::build_schema;
+    use crate::validate::parse_record;
+    use tantivy::schema::Value;
+
+    fn tokens(doc: &TantivyDocument, field: tantivy::schema::Field) -> Vec<String> {
+        doc.get_all(field)
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .flat_map(|v| v.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+            .collect()
+    }
+
+    #[test]
+    fn name_and_tag_views_hold_each_token_once() {
+        let line = r#"{"type":"organisation","id":"t:1","name":{"fi":"Kuoro Kuoro Martat","sv":"Martat kör","en":"Martat choir"},"description":{"fi":"Kuoro laulaa. Kuoro harjoittelee."},"themes":["mental_health","peer_support"],"target_groups":["everyone"],"languages":["fi"]}"#;
+        let record = parse_record(line).map(|v| v.record).unwrap_or_else(|e| {
+            panic!("{e:?}");
+        });
+        let (_, fields) = build_schema();
+        let (doc, _) = build_document(&fields, &record, None).expect("a document");
+        for field in [
+            fields.name_exact,
+            fields.name_lemma,
+            fields.name_sv,
+            fields.name_en,
+            fields.tags_lemma,
+        ] {
+            assert!(fields.once_per_doc(field));
+            let t = tokens(&doc, field);
+            let unique: std::collections::HashSet<&String> = t.iter().collect();
+            assert_eq!(unique.len(), t.len(), "{t:?}");
+        }
+        assert_eq!(
+            tokens(&doc, fields.name_exact)
+                .iter()
+                .filter(|t| *t == "martat")
+                .count(),
+            1
+        );
+        // Descriptions keep their term frequencies.
+        assert!(!fields.once_per_doc(fields.text_exact));
+        let kuoro = tokens(&doc, fields.text_exact)
+            .iter()
+            .filter(|t| *t == "kuoro")
+            .count();
+        assert!(kuoro >= 3, "{kuoro}");
     }
 }

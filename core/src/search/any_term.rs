@@ -1,6 +1,6 @@
-//! [`AnyTermQuery`]: records with any of a few terms of one field, scored by the sum of the
-//! terms they have, like a `BooleanQuery` of `Should` term clauses, but with a plain union that
-//! is cheap to seek.
+//! [`AnyTermQuery`]: records with any of a few terms of one field, scored by the best of the
+//! terms they have, like a `DisjunctionMaxQuery` of term queries, but with a plain union that is
+//! cheap to seek.
 //!
 //! tantivy's buffered union scores a window of up to 4,096 documents at each seek. Inside a
 //! compound's "all parts" conjunction, probed once per candidate by the pruning top-k, that
@@ -10,7 +10,9 @@ use tantivy::query::{EnableScoring, Explanation, Query, Scorer, TermQuery, Weigh
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyError, Term};
 
-/// Matches records with any of `terms`; the score is the sum of the matching terms' scores.
+/// Matches records with any of `terms`; the score is the best matching term's score. (The terms
+/// are spellings of one compound part, `omais|omainen`: a record with both has not matched the
+/// part twice, and the part's score bound is its best term's.)
 #[derive(Debug, Clone)]
 pub struct AnyTermQuery {
     terms: Vec<Term>,
@@ -57,7 +59,7 @@ impl Weight for AnyTermWeight {
         {
             return Ok(only);
         }
-        Ok(Box::new(PlainUnion::new(parts, Combine::Sum)))
+        Ok(Box::new(PlainUnion::new(parts, 0.0)))
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
@@ -73,7 +75,8 @@ impl Weight for AnyTermWeight {
                 "Document #({doc}) does not match"
             )));
         }
-        let mut e = Explanation::new("sum of", details.iter().map(|d| d.value()).sum());
+        let best = details.iter().map(|d| d.value()).fold(0.0, f32::max);
+        let mut e = Explanation::new("best of", best);
         for d in details {
             e.add_detail(d);
         }
@@ -81,29 +84,22 @@ impl Weight for AnyTermWeight {
     }
 }
 
-/// How a union combines the scores of the scorers on its document.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Combine {
-    Sum,
-    /// The best plus this share of the others (tantivy's dis-max with a tie-breaker).
-    BestPlus(Score),
-}
-
-/// The union of a few scorers: the current document is the least of theirs. Seeking moves
-/// only the scorers behind the target, so it costs nothing like a buffered union's window.
+/// The union of a few scorers: the current document is the least of theirs, scored as the
+/// best of theirs plus `tie_breaker` times the others (tantivy's dis-max). Seeking moves only
+/// the scorers behind the target, so it costs nothing like a buffered union's window.
 pub(crate) struct PlainUnion {
     parts: Vec<Box<dyn Scorer>>,
     doc: DocId,
-    combine: Combine,
+    tie_breaker: Score,
 }
 
 impl PlainUnion {
-    pub(crate) fn new(parts: Vec<Box<dyn Scorer>>, combine: Combine) -> Self {
+    pub(crate) fn new(parts: Vec<Box<dyn Scorer>>, tie_breaker: Score) -> Self {
         let doc = parts.iter().map(|p| p.doc()).min().unwrap_or(TERMINATED);
         PlainUnion {
             parts,
             doc,
-            combine,
+            tie_breaker,
         }
     }
 
@@ -161,10 +157,7 @@ impl Scorer for PlainUnion {
                 sum += s;
             }
         }
-        match self.combine {
-            Combine::Sum => sum,
-            Combine::BestPlus(tie) => best + tie * (sum - best),
-        }
+        best + self.tie_breaker * (sum - best)
     }
 }
 
@@ -172,12 +165,12 @@ impl Scorer for PlainUnion {
 mod tests {
     use super::*;
     use tantivy::collector::{Count, TopDocs};
-    use tantivy::query::{BooleanQuery, Occur};
+    use tantivy::query::DisjunctionMaxQuery;
     use tantivy::schema::{Schema, TEXT};
     use tantivy::{Index, IndexWriter, TantivyDocument, doc};
 
     #[test]
-    fn matches_and_scores_like_a_boolean_of_should_terms() {
+    fn matches_and_scores_like_a_dis_max_of_terms() {
         let mut builder = Schema::builder();
         let text = builder.add_text_field("text", TEXT);
         let index = Index::create_in_ram(builder.build());
@@ -194,24 +187,21 @@ mod tests {
         let searcher = index.reader().unwrap().searcher();
         let terms = ["omais", "omainen", "puuttuu"].map(|w| Term::from_field_text(text, w));
         let any = AnyTermQuery::new(terms.to_vec());
-        let boolean = BooleanQuery::new(
+        let dis_max = DisjunctionMaxQuery::new(
             terms
                 .iter()
                 .map(|t| {
-                    (
-                        Occur::Should,
-                        Box::new(TermQuery::new(t.clone(), IndexRecordOption::WithFreqs))
-                            as Box<dyn Query>,
-                    )
+                    Box::new(TermQuery::new(t.clone(), IndexRecordOption::WithFreqs))
+                        as Box<dyn Query>
                 })
                 .collect(),
         );
         let n = searcher.search(&any, &Count).unwrap();
         assert!(n > 100, "{n}");
-        assert_eq!(n, searcher.search(&boolean, &Count).unwrap());
+        assert_eq!(n, searcher.search(&dis_max, &Count).unwrap());
         let top = TopDocs::with_limit(50).order_by_score();
         let a = searcher.search(&any, &top).unwrap();
-        let b = searcher.search(&boolean, &top).unwrap();
+        let b = searcher.search(&dis_max, &top).unwrap();
         for ((sa, _), (sb, _)) in a.iter().zip(&b) {
             assert!((sa - sb).abs() < 1e-5, "{sa} vs {sb}");
         }

@@ -18,15 +18,23 @@ use tantivy::query::{
 };
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
-use super::any_term::{Combine, PlainUnion};
+use super::any_term::PlainUnion;
 use super::explain_safe::shared_weight;
 
 /// What an alternative's score can be at most.
 #[derive(Debug, Clone)]
 pub enum Bound {
-    /// At most `boost` times the sum of the terms' BM25 maxima (a term, or every part term of a
-    /// compound, whose per-part alternatives are summed).
-    Terms { terms: Vec<Term>, boost: Score },
+    /// At most `boost` times the sum, over `parts`, of the best BM25 maximum among the part's
+    /// terms (one part of one term for a plain word; a compound's parts, each with its alternative
+    /// spellings, for "all parts"). With `once_per_doc`, the field holds
+    /// each token at most once per document (see [`crate::schema::Fields::once_per_doc`]), so a
+    /// term's maximum is its score at frequency 1 in a one-token field, not BM25's limit for an
+    /// unbounded frequency (about 1.5 times higher in short fields).
+    Terms {
+        parts: Vec<Vec<Term>>,
+        boost: Score,
+        once_per_doc: bool,
+    },
     /// Exactly this score on every match.
     Const(Score),
 }
@@ -100,14 +108,28 @@ impl Query for BestOfQuery {
         {
             for a in &self.alternatives {
                 bounds.push(match &a.bound {
-                    Bound::Terms { terms, boost } => {
+                    Bound::Terms {
+                        parts,
+                        boost,
+                        once_per_doc,
+                    } => {
                         let mut sum = 0.0;
-                        for t in terms {
-                            sum += Bm25Weight::for_terms(
-                                statistics_provider,
-                                std::slice::from_ref(t),
-                            )?
-                            .max_score();
+                        for part in parts {
+                            let mut best: Score = 0.0;
+                            for t in part {
+                                let bm25 = Bm25Weight::for_terms(
+                                    statistics_provider,
+                                    std::slice::from_ref(t),
+                                )?;
+                                // Field norm id 1 is a one-token field: the shortest that holds
+                                // the term, and BM25 falls as the field grows.
+                                best = best.max(if *once_per_doc {
+                                    bm25.score(1, 1)
+                                } else {
+                                    bm25.max_score()
+                                });
+                            }
+                            sum += best;
                         }
                         sum * boost
                     }
@@ -160,10 +182,7 @@ impl Weight for BestOfWeight {
                 parts.push(s);
             }
         }
-        Ok(Box::new(PlainUnion::new(
-            parts,
-            Combine::BestPlus(self.tie_breaker),
-        )))
+        Ok(Box::new(PlainUnion::new(parts, self.tie_breaker)))
     }
 
     fn scorer_danger(
@@ -332,6 +351,7 @@ fn max_score(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::any_term::AnyTermQuery;
     use tantivy::collector::{Count, TopDocs};
     use tantivy::query::{
         BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, TermQuery,
@@ -366,9 +386,12 @@ mod tests {
         };
         for i in 0..6000 {
             let name_len = 1 + next(3);
-            let n: Vec<&str> = (0..name_len)
+            let mut n: Vec<&str> = (0..name_len)
                 .map(|_| words[next(words.len()) % (1 + next(words.len()))])
                 .collect();
+            // Names hold each word once, so their bounds may assume a frequency of 1.
+            n.sort_unstable();
+            n.dedup();
             let text_len = 5 + next(40);
             let t: Vec<&str> = (0..text_len).map(|_| words[next(words.len())]).collect();
             writer
@@ -382,7 +405,7 @@ mod tests {
         (index, name, text, tag)
     }
 
-    fn term(field: tantivy::schema::Field, w: &str, boost: f32) -> Bounded {
+    fn term(field: tantivy::schema::Field, w: &str, boost: f32, once_per_doc: bool) -> Bounded {
         let t = Term::from_field_text(field, w);
         Bounded {
             query: Box::new(BoostQuery::new(
@@ -390,8 +413,9 @@ mod tests {
                 boost,
             )),
             bound: Bound::Terms {
-                terms: vec![t],
+                parts: vec![vec![t]],
                 boost,
+                once_per_doc,
             },
         }
     }
@@ -402,35 +426,33 @@ mod tests {
         let searcher = index.reader().unwrap().searcher();
         assert!(searcher.segment_readers().len() >= 3);
         for w in ["kuoro", "ryhmä", "tuki", "nuoret"] {
-            let both = |field| {
-                let parts = ["vertais", w].map(|p| {
+            // "All parts": the first part has two spellings and scores as the better one.
+            let both = |field, once_per_doc| {
+                let spellings = ["vertais", "kahvila"].map(|p| Term::from_field_text(field, p));
+                let parts: Vec<(Occur, Box<dyn Query>)> = vec![
+                    (Occur::Must, Box::new(AnyTermQuery::new(spellings.to_vec()))),
                     (
                         Occur::Must,
                         Box::new(TermQuery::new(
-                            Term::from_field_text(field, p),
-                            IndexRecordOption::WithFreqs,
-                        )) as Box<dyn Query>,
-                    )
-                });
-                Bounded {
-                    query: Box::new(BoostQuery::new(
-                        Box::new(BooleanQuery::new(parts.into())),
-                        0.8,
-                    )),
-                    bound: Bound::Terms {
-                        terms: vec![
-                            Term::from_field_text(field, "vertais"),
                             Term::from_field_text(field, w),
-                        ],
+                            IndexRecordOption::WithFreqs,
+                        )),
+                    ),
+                ];
+                Bounded {
+                    query: Box::new(BoostQuery::new(Box::new(BooleanQuery::new(parts)), 0.8)),
+                    bound: Bound::Terms {
+                        parts: vec![spellings.to_vec(), vec![Term::from_field_text(field, w)]],
                         boost: 0.8,
+                        once_per_doc,
                     },
                 }
             };
             let alternatives = vec![
-                term(name, w, 3.0),
-                term(text, w, 1.1),
-                both(text),
-                both(name),
+                term(name, w, 3.0, true),
+                term(text, w, 1.1, false),
+                both(text, false),
+                both(name, true),
                 Bounded {
                     query: Box::new(ConstScoreQuery::new(
                         Box::new(TermQuery::new(

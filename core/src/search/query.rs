@@ -262,7 +262,7 @@ impl Alternatives {
         });
     }
 
-    fn into_alternatives(self) -> Vec<Alternative> {
+    fn into_alternatives(self, f: &Fields) -> Vec<Alternative> {
         let mut out = self.other;
         for (field, text, mut weights) in self.terms {
             weights.sort_by(|a, b| b.total_cmp(a));
@@ -273,8 +273,9 @@ impl Alternatives {
             out.push(Alternative {
                 field,
                 bound: Bound::Terms {
-                    terms: vec![Term::from_field_text(field, &text)],
+                    parts: vec![vec![Term::from_field_text(field, &text)]],
                     boost,
+                    once_per_doc: f.once_per_doc(field),
                 },
                 what: text,
                 query,
@@ -284,9 +285,14 @@ impl Alternatives {
     }
 }
 
-/// Every part (any of its alternative forms) must occur, and the most that can score: each
-/// part's alternatives are summed, so every part term counts in full.
-fn all_of(field: Field, parts: &[Vec<String>], b: f32) -> (Box<dyn Query>, Bound) {
+/// Every part (any of its alternative forms) must occur; a part scores as its best form, and
+/// the bound sums the parts' best forms.
+fn all_of(
+    field: Field,
+    parts: &[Vec<String>],
+    b: f32,
+    once_per_doc: bool,
+) -> (Box<dyn Query>, Bound) {
     let terms: Vec<Vec<Term>> = parts
         .iter()
         .map(|alternatives| {
@@ -297,8 +303,9 @@ fn all_of(field: Field, parts: &[Vec<String>], b: f32) -> (Box<dyn Query>, Bound
         })
         .collect();
     let bound = Bound::Terms {
-        terms: terms.iter().flatten().cloned().collect(),
+        parts: terms.clone(),
         boost: b,
+        once_per_doc,
     };
     let clauses = terms
         .into_iter()
@@ -348,7 +355,7 @@ fn lexical_alternatives(alts: &mut Alternatives, f: &Fields, forms: &WordForms, 
                     (f.text_lemma, boost::TEXT_PARTS),
                     (f.tags_lemma, boost::TAGS * 0.8),
                 ] {
-                    let (query, bound) = all_of(field, &r.parts, b * weight);
+                    let (query, bound) = all_of(field, &r.parts, b * weight, f.once_per_doc(field));
                     alts.other(field, what.clone(), query, bound);
                 }
             }
@@ -403,7 +410,7 @@ pub fn word_alternatives(f: &Fields, word: &QueryWord) -> Vec<Alternative> {
         let forms = views::word_forms(w);
         lexical_alternatives(&mut alts, f, &forms, boost::SYNONYM);
     }
-    alts.into_alternatives()
+    alts.into_alternatives(f)
 }
 
 /// The query for one word: the best of its alternatives, plus a tenth of the others. `alone`

@@ -129,6 +129,20 @@ impl Fields {
         .contains(&field)
     }
 
+    /// The text view that holds every token of a name view (the document builder adds names to
+    /// the text views too): a name match is always a text match as well, only scored higher.
+    pub fn text_view_of(&self, name_view: Field) -> Option<Field> {
+        [
+            (self.name_exact, self.text_exact),
+            (self.name_lemma, self.text_lemma),
+            (self.name_sv, self.text_sv),
+            (self.name_en, self.text_en),
+        ]
+        .into_iter()
+        .find(|(name, _)| *name == name_view)
+        .map(|(_, text)| text)
+    }
+
     /// Field handles of an opened index; fails when a field is missing (a foreign index).
     pub fn from_schema(schema: &Schema) -> tantivy::Result<Fields> {
         let f = |name: &str| schema.get_field(name);

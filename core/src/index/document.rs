@@ -346,6 +346,20 @@ mod tests {
                 .count(),
             1
         );
+        // Every name token is in the name's text view too: a name match is a text match.
+        for name_view in [
+            fields.name_exact,
+            fields.name_lemma,
+            fields.name_sv,
+            fields.name_en,
+        ] {
+            let text_view = fields.text_view_of(name_view).expect("a text view");
+            let text = tokens(&doc, text_view);
+            for t in tokens(&doc, name_view) {
+                assert!(text.contains(&t), "{t} is missing from the text view");
+            }
+        }
+        assert_eq!(fields.text_view_of(fields.text_exact), None);
         // Descriptions keep their term frequencies.
         assert!(!fields.once_per_doc(fields.text_exact));
         let kuoro = tokens(&doc, fields.text_exact)

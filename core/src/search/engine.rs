@@ -547,7 +547,7 @@ impl Engine {
         let (searcher, req) = (pass.searcher, pass.req);
         // Beyond the largest circle a record without a point (national services) would rank
         // above farther ones by relevance, so larger circles would change the order.
-        const RING_RADII_KM: [f64; 6] = [1.0, 2.5, 5.0, 20.0, 60.0, 150.0];
+        const RING_RADII_KM: [f64; 8] = [0.25, 0.5, 1.0, 2.5, 5.0, 20.0, 60.0, 150.0];
         let Some(near) = req.near else {
             return Ok(None);
         };
@@ -577,6 +577,21 @@ impl Engine {
         if total < want {
             return Ok(None);
         }
+        // A circle where too few records live to hold the page is not searched: each search
+        // costs about a millisecond however few it finds. The finest grid cell around the point
+        // says how densely records lie there.
+        let density = records_per_km2(searcher, self.fields.geo_cell, near.point)?;
+        let last = rings.len() - 1;
+        let useful = |(i, r): &(usize, f64)| {
+            *i == last
+                || density * std::f64::consts::PI * r * r >= RING_RECORDS_PER_HIT * want as f64
+        };
+        let rings: Vec<f64> = rings
+            .into_iter()
+            .enumerate()
+            .skip_while(|ring| !useful(ring))
+            .map(|(_, r)| r)
+            .collect();
         for radius_km in rings {
             let mut ringed = req.clone();
             ringed.near = Some(Near {
@@ -963,6 +978,27 @@ fn distance_decay(distance_km: f64) -> f64 {
 /// Nearest first, without scoring. A record without a point comes last. The key is the
 /// distance in km negated (larger is better); with a relevance sort it is the same decay the
 /// blended ranking uses, which orders the same way.
+/// How many records of any kind a growing circle should be expected to hold per requested hit
+/// before it is searched: words match a fraction of the records, so a circle holding just `want`
+/// records would rarely hold the page.
+const RING_RECORDS_PER_HIT: f64 = 50.0;
+
+/// Records per square kilometre in the finest grid cell that holds `point` (an estimate of the
+/// density around it: the number of records indexed under the cell over its area).
+fn records_per_km2(
+    searcher: &tantivy::Searcher,
+    geo_cell: tantivy::schema::Field,
+    point: LatLon,
+) -> tantivy::Result<f64> {
+    let finest = grid::LEVELS.len() - 1;
+    let term = Term::from_field_text(geo_cell, &grid::cell_term(finest, point));
+    let records = searcher.doc_freq(&term)? as f64;
+    const KM_PER_DEGREE: f64 = 111.32;
+    let height_km = grid::LEVELS[finest] * KM_PER_DEGREE;
+    let width_km = 2.0 * grid::LEVELS[finest] * KM_PER_DEGREE * point.lat().to_radians().cos();
+    Ok(records / (height_km * width_km))
+}
+
 fn distance_collector(
     req: &SearchRequest,
     center: LatLon,

@@ -44,6 +44,10 @@ pub enum Bound {
 pub struct Bounded {
     pub query: Box<dyn Query>,
     pub bound: Bound,
+    /// Every record this alternative matches is matched by another alternative of the same
+    /// word too: it adds to the score but not to the matches, so a search that does not score
+    /// (counting, ordering by distance) leaves it out.
+    pub only_scores: bool,
 }
 
 impl Clone for Bounded {
@@ -51,6 +55,7 @@ impl Clone for Bounded {
         Bounded {
             query: self.query.box_clone(),
             bound: self.bound.clone(),
+            only_scores: self.only_scores,
         }
     }
 }
@@ -85,8 +90,15 @@ impl Query for BestOfQuery {
     fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
         // Each alternative's weight is built once and shared by the dis-max weight and the
         // pruning or seekable scorers.
-        let mut alternatives: Vec<Arc<dyn Weight>> = Vec::with_capacity(self.alternatives.len());
-        for a in &self.alternatives {
+        // Without scoring, the alternatives that only add to the score are left out.
+        let scoring = enable_scoring.is_scoring_enabled();
+        let used: Vec<&Bounded> = self
+            .alternatives
+            .iter()
+            .filter(|a| scoring || !a.only_scores)
+            .collect();
+        let mut alternatives: Vec<Arc<dyn Weight>> = Vec::with_capacity(used.len());
+        for a in &used {
             alternatives.push(Arc::from(a.query.weight(enable_scoring)?));
         }
         let tie = self.tie_breaker;
@@ -106,7 +118,7 @@ impl Query for BestOfQuery {
             ..
         } = enable_scoring
         {
-            for a in &self.alternatives {
+            for a in &used {
                 bounds.push(match &a.bound {
                     Bound::Terms {
                         parts,
@@ -417,6 +429,7 @@ mod tests {
                 boost,
                 once_per_doc,
             },
+            only_scores: false,
         }
     }
 
@@ -446,6 +459,7 @@ mod tests {
                         boost: 0.8,
                         once_per_doc,
                     },
+                    only_scores: false,
                 }
             };
             let alternatives = vec![
@@ -462,6 +476,7 @@ mod tests {
                         1.2,
                     )),
                     bound: Bound::Const(1.2),
+                    only_scores: false,
                 },
             ];
             // Inside a conjunction the seekable form must match and score the same.

@@ -239,6 +239,9 @@ pub struct Alternative {
     pub query: Box<dyn Query>,
     /// The most this alternative can score, for pruning.
     pub bound: Bound,
+    /// Its matches are matched by another alternative too (a name view's, by the same term in
+    /// the text view that also holds the name).
+    pub only_scores: bool,
 }
 
 impl Alternatives {
@@ -259,11 +262,20 @@ impl Alternatives {
             what,
             query,
             bound,
+            only_scores: false,
         });
     }
 
     fn into_alternatives(self, f: &Fields) -> Vec<Alternative> {
         let mut out = self.other;
+        // A name view's alternative only scores when its text view is looked for the same way.
+        let with_text_twin = |out: &[Alternative], i: usize| {
+            let a = &out[i];
+            f.text_view_of(a.field).is_some_and(|text| {
+                out.iter()
+                    .any(|b| b.field == text && b.what == a.what && !b.only_scores)
+            })
+        };
         for (field, text, mut weights) in self.terms {
             weights.sort_by(|a, b| b.total_cmp(a));
             let best = weights.first().copied().unwrap_or(0.0);
@@ -279,7 +291,11 @@ impl Alternatives {
                 },
                 what: text,
                 query,
+                only_scores: false,
             });
+        }
+        for i in 0..out.len() {
+            out[i].only_scores = with_text_twin(&out, i);
         }
         out
     }
@@ -368,8 +384,9 @@ fn lexical_alternatives(alts: &mut Alternatives, f: &Fields, forms: &WordForms, 
         alts.term(f.name_lemma, &forms.exact, boost::NAME_LEMMA * 0.8 * weight);
         alts.term(f.text_lemma, &forms.exact, boost::TEXT_LEMMA * 0.8 * weight);
         // Typos: one edit from 5 letters, two from 9; never on short words, always below exact.
+        // Only for what the user typed: a thesaurus word (weighted below 1) is spelled right.
         let len = forms.exact.chars().count();
-        if len >= 5 {
+        if len >= 5 && weight >= 1.0 {
             let distance = if len >= 9 { 2 } else { 1 };
             for field in [f.text_lemma, f.text_exact, f.text_folded] {
                 let q =
@@ -421,6 +438,7 @@ pub fn word_query(f: &Fields, word: &QueryWord, alone: bool) -> Box<dyn Query> {
         .map(|a| Bounded {
             query: a.query,
             bound: a.bound,
+            only_scores: a.only_scores,
         })
         .collect();
     let query = BestOfQuery::new(alternatives, TIE_BREAKER);

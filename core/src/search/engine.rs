@@ -975,9 +975,6 @@ fn distance_decay(distance_km: f64) -> f64 {
     }
 }
 
-/// Nearest first, without scoring. A record without a point comes last. The key is the
-/// distance in km negated (larger is better); with a relevance sort it is the same decay the
-/// blended ranking uses, which orders the same way.
 /// How many records of any kind a growing circle should be expected to hold per requested hit
 /// before it is searched: words match a fraction of the records, so a circle holding just `want`
 /// records would rarely hold the page.
@@ -999,6 +996,9 @@ fn records_per_km2(
     Ok(records / (height_km * width_km))
 }
 
+/// Nearest first, without scoring. A record without a point comes last. The key is the
+/// distance in km negated (larger is better); with a relevance sort it is the same decay the
+/// blended ranking uses, which orders the same way.
 fn distance_collector(
     req: &SearchRequest,
     center: LatLon,

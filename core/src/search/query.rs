@@ -268,14 +268,6 @@ impl Alternatives {
 
     fn into_alternatives(self, f: &Fields) -> Vec<Alternative> {
         let mut out = self.other;
-        // A name view's alternative only scores when its text view is looked for the same way.
-        let with_text_twin = |out: &[Alternative], i: usize| {
-            let a = &out[i];
-            f.text_view_of(a.field).is_some_and(|text| {
-                out.iter()
-                    .any(|b| b.field == text && b.what == a.what && !b.only_scores)
-            })
-        };
         for (field, text, mut weights) in self.terms {
             weights.sort_by(|a, b| b.total_cmp(a));
             let best = weights.first().copied().unwrap_or(0.0);
@@ -294,8 +286,16 @@ impl Alternatives {
                 only_scores: false,
             });
         }
-        for i in 0..out.len() {
-            out[i].only_scores = with_text_twin(&out, i);
+        // A name view's alternative only scores when its text view is looked for the same way.
+        let only_scores: Vec<bool> = out
+            .iter()
+            .map(|a| {
+                f.text_view_of(a.field)
+                    .is_some_and(|text| out.iter().any(|b| b.field == text && b.what == a.what))
+            })
+            .collect();
+        for (a, only) in out.iter_mut().zip(only_scores) {
+            a.only_scores = only;
         }
         out
     }

@@ -406,6 +406,31 @@ fn text_sorted_by_distance_is_nearest_first_and_counts_every_match() {
 }
 
 #[test]
+fn typo_tolerance_is_for_words_not_found_as_typed() {
+    let search = |q: &str| engine().search(&SearchRequest::text(q)).unwrap();
+    // A misspelling occurs nowhere as typed: it is matched through its typo alternatives, and
+    // the response says so.
+    let typo = search("omaishoitja");
+    assert_eq!(typo.understood.typo_tolerant, ["omaishoitja"]);
+    let explained = engine()
+        .explain(&SearchRequest {
+            limit: 3,
+            ..SearchRequest::text("omaishoitja")
+        })
+        .unwrap();
+    assert!(!explained.is_empty());
+    for (id, _, why) in &explained {
+        assert!(why.contains(":~omaishoitja"), "{id}: {why}");
+    }
+    // A Swedish word the Finnish analyser does not know, written in three records, is a real
+    // word: no typo tolerance, and it still finds its records. Short words never get any.
+    let swedish = search("stödgrupp");
+    assert!(swedish.total >= 3, "{}", swedish.total);
+    assert!(swedish.understood.typo_tolerant.is_empty());
+    assert!(search("kuoro").understood.typo_tolerant.is_empty());
+}
+
+#[test]
 fn explanations_name_the_view_and_term_that_matched() {
     let explained = engine()
         .explain(&SearchRequest {

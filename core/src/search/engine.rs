@@ -54,6 +54,10 @@ const FILL_BELOW: usize = 10;
 /// thread rather than segment by segment on the search pool.
 const SELECTIVE_POSTINGS: u64 = 20_000;
 
+/// A query word the analyser does not know, found as typed in at least this many records, is
+/// taken as spelled right and gets no typo-tolerant alternatives.
+const SPELLED_AS_FOUND: u64 = 3;
+
 /// Records a stale flag is raised for: not updated within this many days.
 pub const STALE_AFTER_DAYS: i64 = 365;
 
@@ -311,8 +315,9 @@ impl Engine {
                 "sort=distance needs near=lat,lon".into(),
             ));
         }
-        let parsed = parse_query(&req.q, req.places_in_text);
+        let mut parsed = parse_query(&req.q, req.places_in_text);
         let searcher = self.reader.searcher();
+        self.mark_words_found_as_typed(&searcher, &mut parsed)?;
         // Facets not filtered by the request itself are counted in the ranking pass; a facet
         // the request filters on needs its own pass with that filter lifted.
         let (own_pass, shared): (Vec<Facet>, Vec<Facet>) = req
@@ -430,6 +435,12 @@ impl Engine {
                 })
                 .collect(),
             terms: parsed.words.iter().map(|w| w.forms.exact.clone()).collect(),
+            typo_tolerant: parsed
+                .words
+                .iter()
+                .filter(|w| w.typo_tolerant())
+                .map(|w| w.forms.exact.clone())
+                .collect(),
             ignored: parsed.ignored.clone(),
             themes: labels(
                 Vocabulary::Theme,
@@ -625,10 +636,26 @@ impl Engine {
         }
     }
 
+    /// Marks the query words the analyser does not know but at least [`SPELLED_AS_FOUND`]
+    /// records contain as typed: real words (Swedish or English words, names), which get no
+    /// typo tolerance. Their typo automata cost more than the rest of a rare word's search.
+    fn mark_words_found_as_typed(
+        &self,
+        searcher: &tantivy::Searcher,
+        parsed: &mut ParsedQuery,
+    ) -> Result<(), SearchError> {
+        for word in parsed.words.iter_mut().filter(|w| !w.forms.known()) {
+            let as_typed = Term::from_field_text(self.fields.text_exact, &word.forms.exact);
+            word.found_as_typed = searcher.doc_freq(&as_typed)? >= SPELLED_AS_FOUND;
+        }
+        Ok(())
+    }
+
     /// A short explanation of each top hit's score, for `indexer search --explain`.
     pub fn explain(&self, req: &SearchRequest) -> Result<Vec<(String, f32, String)>, SearchError> {
-        let parsed = parse_query(&req.q, req.places_in_text);
+        let mut parsed = parse_query(&req.q, req.places_in_text);
         let searcher = self.reader.searcher();
+        self.mark_words_found_as_typed(&searcher, &mut parsed)?;
         let query = self.build_query(req, &parsed, true);
         let top = searcher.search(
             &query,

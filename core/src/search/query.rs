@@ -106,6 +106,24 @@ pub fn place_of_word(forms: &WordForms) -> Option<&'static Municipality> {
 pub struct QueryWord {
     pub forms: Arc<WordForms>,
     pub expansion: Expansion,
+    /// Found as typed in enough records to be a real word (a Swedish word, a name), not a typo.
+    /// Set by the engine, which can look at the index.
+    pub found_as_typed: bool,
+}
+
+/// The shortest word matched with a typo (one edit from this length, two from
+/// [`TWO_TYPOS_FROM`]).
+const ONE_TYPO_FROM: usize = 5;
+const TWO_TYPOS_FROM: usize = 9;
+
+impl QueryWord {
+    /// Whether the word also matches with a letter or two different: a word the analyser does
+    /// not know, long enough, and not found as typed.
+    pub fn typo_tolerant(&self) -> bool {
+        !self.found_as_typed
+            && !self.forms.known()
+            && self.forms.exact.chars().count() >= ONE_TYPO_FROM
+    }
 }
 
 /// A query after reading: its words, its places, what was ignored.
@@ -178,7 +196,11 @@ pub fn parse_query(q: &str, places_in_text: bool) -> ParsedQuery {
         dedup(&mut expansion.target_groups);
         dedup(&mut expansion.kinds);
         dedup(&mut expansion.words);
-        parsed.words.push(QueryWord { forms, expansion });
+        parsed.words.push(QueryWord {
+            forms,
+            expansion,
+            found_as_typed: false,
+        });
     }
     parsed
 }
@@ -339,8 +361,15 @@ fn all_of(
     (query, bound)
 }
 
-/// The alternatives one analysed word matches, as a disjunction (the best view counts).
-fn lexical_alternatives(alts: &mut Alternatives, f: &Fields, forms: &WordForms, weight: f32) {
+/// The alternatives one analysed word matches, as a disjunction (the best view counts). `typos`
+/// adds typo-tolerant matches (see [`QueryWord::typo_tolerant`]).
+fn lexical_alternatives(
+    alts: &mut Alternatives,
+    f: &Fields,
+    forms: &WordForms,
+    weight: f32,
+    typos: bool,
+) {
     alts.term(f.name_exact, &forms.exact, boost::NAME_EXACT * weight);
     alts.term(f.text_exact, &forms.exact, boost::TEXT_EXACT * weight);
     alts.term(f.text_folded, &forms.folded, boost::FOLDED * weight);
@@ -383,11 +412,10 @@ fn lexical_alternatives(alts: &mut Alternatives, f: &Fields, forms: &WordForms, 
         alts.term(f.tags_lemma, &forms.stem, boost::TAGS * 0.8 * weight);
         alts.term(f.name_lemma, &forms.exact, boost::NAME_LEMMA * 0.8 * weight);
         alts.term(f.text_lemma, &forms.exact, boost::TEXT_LEMMA * 0.8 * weight);
-        // Typos: one edit from 5 letters, two from 9; never on short words, always below exact.
-        // Only for what the user typed: a thesaurus word (weighted below 1) is spelled right.
-        let len = forms.exact.chars().count();
-        if len >= 5 && weight >= 1.0 {
-            let distance = if len >= 9 { 2 } else { 1 };
+        // Typos (see `QueryWord::typo_tolerant`) always rank below exact matches.
+        if typos {
+            let len = forms.exact.chars().count();
+            let distance = if len >= TWO_TYPOS_FROM { 2 } else { 1 };
             for field in [f.text_lemma, f.text_exact, f.text_folded] {
                 let q =
                     FuzzyTermQuery::new(Term::from_field_text(field, &forms.exact), distance, true);
@@ -406,7 +434,7 @@ fn lexical_alternatives(alts: &mut Alternatives, f: &Fields, forms: &WordForms, 
 /// Every way one word matches: its lexical forms, and what the thesaurus says it means.
 pub fn word_alternatives(f: &Fields, word: &QueryWord) -> Vec<Alternative> {
     let mut alts = Alternatives::default();
-    lexical_alternatives(&mut alts, f, &word.forms, 1.0);
+    lexical_alternatives(&mut alts, f, &word.forms, 1.0, word.typo_tolerant());
     let e = &word.expansion;
     let codes = [
         (f.theme, &e.themes),
@@ -425,7 +453,8 @@ pub fn word_alternatives(f: &Fields, word: &QueryWord) -> Vec<Alternative> {
     }
     for w in &e.words {
         let forms = views::word_forms(w);
-        lexical_alternatives(&mut alts, f, &forms, boost::SYNONYM);
+        // A thesaurus word is spelled right: no typo tolerance.
+        lexical_alternatives(&mut alts, f, &forms, boost::SYNONYM, false);
     }
     alts.into_alternatives(f)
 }

@@ -261,6 +261,10 @@ pub struct Understanding {
     pub places: Vec<Labelled>,
     /// Words searched for (after places and stop words were taken out).
     pub terms: Vec<String>,
+    /// Words also matched with a letter or two different (typo tolerance): words the analyser
+    /// does not know and that fewer than three records contain as typed.
+    #[serde(default)]
+    pub typo_tolerant: Vec<String>,
     /// Words ignored: stop words, legal forms, words past the term limit.
     pub ignored: Vec<String>,
     /// Themes and target groups the thesaurus added for everyday words.

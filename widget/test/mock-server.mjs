@@ -184,7 +184,7 @@ export function search(records, sp, now = new Date()) {
   }
   return {
     total: scored.length, total_relation: 'eq', hits, facets,
-    understood: { places: places.map((c) => ({ code: c, label: muniByCode.get(c)[lang] })), terms, ignored, themes: [], target_groups: [] },
+    understood: { places: places.map((c) => ({ code: c, label: muniByCode.get(c)[lang] })), terms, typo_tolerant: [], ignored, themes: [], target_groups: [] },
   };
 }
 

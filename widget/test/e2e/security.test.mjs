@@ -57,7 +57,7 @@ test('hostile values straight in a response (bypassing import validation) stay i
   await page.route('**/v1/search?**', (route) => route.fulfill({
     status: 200, contentType: 'application/json', headers: { 'access-control-allow-origin': '*' },
     body: JSON.stringify({ total: payloads.length, hits: payloads.map((p, i) => hit(i, p)), facets: {},
-      understood: { places: [{ code: '853', label: payloads[1] }], terms: [], ignored: [], themes: [], target_groups: [] } }),
+      understood: { places: [{ code: '853', label: payloads[1] }], terms: [], typo_tolerant: [], ignored: [], themes: [], target_groups: [] } }),
   }));
   await searchFor(page, 'kuoro');
   assert.equal(await page.locator('tarjotin-search li.hit').count(), payloads.length);

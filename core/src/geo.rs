@@ -166,6 +166,14 @@ pub mod grid {
         )
     }
 
+    /// The area in km² of the cell that holds `p` at `level`.
+    pub fn cell_area_km2(level: usize, p: LatLon) -> f64 {
+        let km_per_degree = 1f64.to_radians() * super::EARTH_RADIUS_M / 1000.0;
+        let height_km = LEVELS[level] * km_per_degree;
+        let width_km = 2.0 * LEVELS[level] * km_per_degree * p.lat().to_radians().cos();
+        height_km * width_km
+    }
+
     /// The term a point is indexed under at `level`.
     pub fn cell_term(level: usize, p: LatLon) -> String {
         let (y, x) = cell_of(level, p);

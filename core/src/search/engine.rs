@@ -315,9 +315,8 @@ impl Engine {
                 "sort=distance needs near=lat,lon".into(),
             ));
         }
-        let mut parsed = parse_query(&req.q, req.places_in_text);
         let searcher = self.reader.searcher();
-        self.mark_words_found_as_typed(&searcher, &mut parsed)?;
+        let parsed = self.read_query(&searcher, req)?;
         // Facets not filtered by the request itself are counted in the ranking pass; a facet
         // the request filters on needs its own pass with that filter lifted.
         let (own_pass, shared): (Vec<Facet>, Vec<Facet>) = req
@@ -592,18 +591,13 @@ impl Engine {
         // costs about a millisecond however few it finds. The finest grid cell around the point
         // says how densely records lie there.
         let density = records_per_km2(searcher, self.fields.geo_cell, near.point)?;
-        let last = rings.len() - 1;
-        let useful = |(i, r): &(usize, f64)| {
-            *i == last
-                || density * std::f64::consts::PI * r * r >= RING_RECORDS_PER_HIT * want as f64
-        };
-        let rings: Vec<f64> = rings
-            .into_iter()
-            .enumerate()
-            .skip_while(|ring| !useful(ring))
-            .map(|(_, r)| r)
-            .collect();
-        for radius_km in rings {
+        let first = rings
+            .iter()
+            .position(|r| {
+                density * std::f64::consts::PI * r * r >= RING_RECORDS_PER_HIT * want as f64
+            })
+            .unwrap_or(rings.len() - 1);
+        for &radius_km in &rings[first..] {
             let mut ringed = req.clone();
             ringed.near = Some(Near {
                 point: near.point,
@@ -636,26 +630,27 @@ impl Engine {
         }
     }
 
-    /// Marks the query words the analyser does not know but at least [`SPELLED_AS_FOUND`]
-    /// records contain as typed: real words (Swedish or English words, names), which get no
-    /// typo tolerance. Their typo automata cost more than the rest of a rare word's search.
-    fn mark_words_found_as_typed(
+    /// Reads the request's query text, then marks the words that would be typo-tolerant but
+    /// at least [`SPELLED_AS_FOUND`] records contain as typed: real words the analyser does not
+    /// know (Swedish or English words, names), which get no typo tolerance. Their typo automata
+    /// cost more than the rest of a rare word's search.
+    fn read_query(
         &self,
         searcher: &tantivy::Searcher,
-        parsed: &mut ParsedQuery,
-    ) -> Result<(), SearchError> {
-        for word in parsed.words.iter_mut().filter(|w| !w.forms.known()) {
+        req: &SearchRequest,
+    ) -> Result<ParsedQuery, SearchError> {
+        let mut parsed = parse_query(&req.q, req.places_in_text);
+        for word in parsed.words.iter_mut().filter(|w| w.typo_tolerant()) {
             let as_typed = Term::from_field_text(self.fields.text_exact, &word.forms.exact);
             word.found_as_typed = searcher.doc_freq(&as_typed)? >= SPELLED_AS_FOUND;
         }
-        Ok(())
+        Ok(parsed)
     }
 
     /// A short explanation of each top hit's score, for `indexer search --explain`.
     pub fn explain(&self, req: &SearchRequest) -> Result<Vec<(String, f32, String)>, SearchError> {
-        let mut parsed = parse_query(&req.q, req.places_in_text);
         let searcher = self.reader.searcher();
-        self.mark_words_found_as_typed(&searcher, &mut parsed)?;
+        let parsed = self.read_query(&searcher, req)?;
         let query = self.build_query(req, &parsed, true);
         let top = searcher.search(
             &query,
@@ -1017,10 +1012,7 @@ fn records_per_km2(
     let finest = grid::LEVELS.len() - 1;
     let term = Term::from_field_text(geo_cell, &grid::cell_term(finest, point));
     let records = searcher.doc_freq(&term)? as f64;
-    const KM_PER_DEGREE: f64 = 111.32;
-    let height_km = grid::LEVELS[finest] * KM_PER_DEGREE;
-    let width_km = 2.0 * grid::LEVELS[finest] * KM_PER_DEGREE * point.lat().to_radians().cos();
-    Ok(records / (height_km * width_km))
+    Ok(records / grid::cell_area_km2(finest, point))
 }
 
 /// Nearest first, without scoring. A record without a point comes last. The key is the

@@ -39,6 +39,39 @@ pub enum Bound {
     Const(Score),
 }
 
+impl Bound {
+    /// The bound's value under the index statistics of a search.
+    fn max_score(
+        &self,
+        statistics: &dyn tantivy::query::Bm25StatisticsProvider,
+    ) -> tantivy::Result<Score> {
+        let (parts, boost, once_per_doc) = match self {
+            Bound::Const(s) => return Ok(*s),
+            Bound::Terms {
+                parts,
+                boost,
+                once_per_doc,
+            } => (parts, *boost, *once_per_doc),
+        };
+        let mut sum = 0.0;
+        for part in parts {
+            let mut best: Score = 0.0;
+            for t in part {
+                let bm25 = Bm25Weight::for_terms(statistics, std::slice::from_ref(t))?;
+                // Field norm id 1 is a one-token field: the shortest that holds the term, and
+                // BM25 falls as the field grows.
+                best = best.max(if once_per_doc {
+                    bm25.score(1, 1)
+                } else {
+                    bm25.max_score()
+                });
+            }
+            sum += best;
+        }
+        Ok(sum * boost)
+    }
+}
+
 /// One alternative of a word with its score bound.
 #[derive(Debug)]
 pub struct Bounded {
@@ -89,8 +122,8 @@ impl BestOfQuery {
 impl Query for BestOfQuery {
     fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
         // Each alternative's weight is built once and shared by the dis-max weight and the
-        // pruning or seekable scorers.
-        // Without scoring, the alternatives that only add to the score are left out.
+        // pruning or seekable scorers. Without scoring, the alternatives that only add to the
+        // score are left out.
         let scoring = enable_scoring.is_scoring_enabled();
         let used: Vec<&Bounded> = self
             .alternatives
@@ -108,7 +141,7 @@ impl Query for BestOfQuery {
                 .map(|w| (Occur::Should, shared_weight(w.clone())))
                 .collect(),
             1,
-            enable_scoring.is_scoring_enabled(),
+            scoring,
             Box::new(move || DisjunctionMaxCombiner::with_tie_breaker(tie)),
         );
         // Pruning only happens for a scored top-k search.
@@ -119,34 +152,7 @@ impl Query for BestOfQuery {
         } = enable_scoring
         {
             for a in &used {
-                bounds.push(match &a.bound {
-                    Bound::Terms {
-                        parts,
-                        boost,
-                        once_per_doc,
-                    } => {
-                        let mut sum = 0.0;
-                        for part in parts {
-                            let mut best: Score = 0.0;
-                            for t in part {
-                                let bm25 = Bm25Weight::for_terms(
-                                    statistics_provider,
-                                    std::slice::from_ref(t),
-                                )?;
-                                // Field norm id 1 is a one-token field: the shortest that holds
-                                // the term, and BM25 falls as the field grows.
-                                best = best.max(if *once_per_doc {
-                                    bm25.score(1, 1)
-                                } else {
-                                    bm25.max_score()
-                                });
-                            }
-                            sum += best;
-                        }
-                        sum * boost
-                    }
-                    Bound::Const(s) => *s,
-                });
+                bounds.push(a.bound.max_score(statistics_provider)?);
             }
         }
         Ok(Box::new(BestOfWeight {

@@ -1,12 +1,15 @@
 //! Building a generation from records, and applying upserts and deletes to a published one.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use tantivy::collector::TopDocs;
+use tantivy::directory::Directory;
+use tantivy::indexer::{AddOperation, SegmentWriter};
 use tantivy::query::TermQuery;
 use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{Index, IndexWriter, TantivyDocument, Term};
+use tantivy::{Index, IndexWriter, Segment, SegmentMeta, TantivyDocument, Term};
 
 use super::document::{StoredDoc, build_document};
 use super::store::{Generation, GenerationMeta, IndexStore, StoreError};
@@ -143,9 +146,9 @@ pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
 /// input order.
 const BATCH: usize = 1024;
 
-/// A writer with one indexing thread: documents reach the index in the order they are added,
-/// so the same input always gives the same index and ties rank the same way. The expensive
-/// part, analysing records, runs in parallel before the writer sees them.
+/// The writer of an update ([`apply`]): one indexing thread, so documents reach the index in the
+/// order they are added. The expensive part, analysing records, runs in parallel before the
+/// writer sees them. A full build does not use it (see [`write_segments`]).
 fn new_writer(index: &Index) -> Result<IndexWriter, BuildError> {
     Ok(index.writer_with_num_threads(1, WRITER_MEMORY)?)
 }
@@ -190,6 +193,168 @@ fn write_records(
     }
     progress(records.len() as u64);
     Ok(orphans)
+}
+
+/// How a build spreads its work over threads.
+#[derive(Debug, Clone, Copy)]
+struct BuildPlan {
+    /// Threads that each analyse and index a contiguous share of the records.
+    workers: usize,
+    /// Memory one worker's segment may take before it is written out and a new one begun.
+    segment_memory: usize,
+}
+
+impl BuildPlan {
+    /// One worker per core (at most four: more gain little, and each holds a segment in memory).
+    fn for_this_machine() -> BuildPlan {
+        BuildPlan {
+            workers: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+                .clamp(1, 4),
+            segment_memory: 384 * 1024 * 1024,
+        }
+    }
+}
+
+/// Builds a fresh index from `records` with one worker per core, each analysing and indexing
+/// its own contiguous share of the input into segments of its own; nothing waits on a single
+/// indexing thread. The segments are listed in input order, so documents keep their input
+/// order (and equal scores rank the same way) whatever the number of cores.
+fn write_segments(
+    index: &Index,
+    fields: &Fields,
+    records: &[Record],
+    orgs: &HashMap<String, Organisation>,
+    progress: Progress<'_>,
+    plan: BuildPlan,
+) -> Result<u64, BuildError> {
+    let share = records.len().div_ceil(plan.workers.max(1)).max(1);
+    let done = AtomicU64::new(0);
+    let results: Vec<Result<(Vec<SegmentMeta>, u64), BuildError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = records
+            .chunks(share)
+            .enumerate()
+            .map(|(i, part)| {
+                let first_opstamp = (i * share) as u64;
+                let done = &done;
+                scope.spawn(move || {
+                    let share = Share {
+                        records: part,
+                        first_opstamp,
+                        done,
+                    };
+                    write_share(index, fields, share, orgs, progress, plan.segment_memory)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(tantivy::TantivyError::ErrorInThread(
+                        "a build worker stopped unexpectedly".into(),
+                    )
+                    .into())
+                })
+            })
+            .collect()
+    });
+    let mut segments = Vec::new();
+    let mut orphans = 0;
+    for result in results {
+        let (metas, share_orphans) = result?;
+        segments.extend(metas);
+        orphans += share_orphans;
+    }
+    let mut meta = index.load_metas()?;
+    meta.segments = segments;
+    meta.opstamp = records.len() as u64;
+    let mut json = serde_json::to_vec_pretty(&meta)
+        .map_err(|e| tantivy::TantivyError::InternalError(e.to_string()))?;
+    json.push(b'\n');
+    let directory = index.directory();
+    directory
+        .sync_directory()
+        .and_then(|()| directory.atomic_write(std::path::Path::new("meta.json"), &json))
+        .and_then(|()| directory.sync_directory())
+        .map_err(tantivy::TantivyError::from)?;
+    progress(records.len() as u64);
+    Ok(orphans)
+}
+
+/// One worker's part of a build: its records, the operation stamp of the first, and the
+/// records done by all workers (for progress).
+struct Share<'a> {
+    records: &'a [Record],
+    first_opstamp: u64,
+    done: &'a AtomicU64,
+}
+
+/// One build worker: analyses and indexes `part` into as many segments as its memory allows,
+/// returning them in order with the number of activities whose organisation is unknown.
+fn write_share(
+    index: &Index,
+    fields: &Fields,
+    share: Share<'_>,
+    orgs: &HashMap<String, Organisation>,
+    progress: Progress<'_>,
+    segment_memory: usize,
+) -> Result<(Vec<SegmentMeta>, u64), BuildError> {
+    let Share {
+        records: part,
+        first_opstamp,
+        done,
+    } = share;
+    let mut segments = Vec::new();
+    let mut open: Option<(Segment, SegmentWriter)> = None;
+    let mut orphans = 0;
+    for (i, record) in part.iter().enumerate() {
+        let org = match record {
+            Record::Activity(a) => {
+                let org = orgs.get(&a.organisation_id);
+                orphans += u64::from(org.is_none());
+                org
+            }
+            _ => None,
+        };
+        if let Some((document, _)) = build_document(fields, record, org) {
+            let (_, writer) = match &mut open {
+                Some(open) => open,
+                None => {
+                    let segment = index.new_segment();
+                    let writer = SegmentWriter::for_segment(segment_memory, segment.clone())?;
+                    open.insert((segment, writer))
+                }
+            };
+            let opstamp = first_opstamp + i as u64;
+            writer.add_document(AddOperation { opstamp, document })?;
+            if writer.mem_usage() >= segment_memory
+                && let Some(full) = open.take()
+            {
+                segments.push(finish_segment(full)?);
+            }
+        }
+        if (i + 1) % PROGRESS_EVERY == 0 {
+            progress(
+                done.fetch_add(PROGRESS_EVERY as u64, Ordering::Relaxed) + PROGRESS_EVERY as u64,
+            );
+        }
+    }
+    if let Some(last) = open.take() {
+        segments.push(finish_segment(last)?);
+    }
+    Ok((segments, orphans))
+}
+
+/// Records a build worker indexes between progress reports.
+const PROGRESS_EVERY: usize = 1024;
+
+/// Writes a segment's files and returns its metadata.
+fn finish_segment((segment, writer): (Segment, SegmentWriter)) -> Result<SegmentMeta, BuildError> {
+    let max_doc = writer.max_doc();
+    writer.finalize()?;
+    Ok(segment.with_max_doc(max_doc).meta().clone())
 }
 
 fn counts(records: &[Record]) -> (u64, u64) {
@@ -277,7 +442,6 @@ fn build_generation(
 ) -> Result<BuildSummary, BuildError> {
     let (schema, fields) = build_schema();
     let index = Index::create_in_dir(&generation.path, schema)?;
-    let mut writer = new_writer(&index)?;
     let records: Vec<Record> = records
         .into_iter()
         .filter(|r| !matches!(r, Record::Delete(_)))
@@ -289,9 +453,14 @@ fn build_generation(
             _ => None,
         })
         .collect();
-    let orphans = write_records(&mut writer, &fields, &records, &orgs, progress)?;
-    writer.commit()?;
-    writer.wait_merging_threads()?;
+    let orphans = write_segments(
+        &index,
+        &fields,
+        &records,
+        &orgs,
+        progress,
+        BuildPlan::for_this_machine(),
+    )?;
     let (organisations, activities) = counts(&records);
     let documents = organisations + activities;
     let counts = (documents, organisations, activities);
@@ -485,6 +654,57 @@ fn apply_to_generation(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The ids of an index's documents in segment order, then document order.
+    fn ids_in_index_order(index: &Index, fields: &Fields) -> Vec<String> {
+        let searcher = index.reader().expect("reader").searcher();
+        let mut ids = Vec::new();
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            for doc in 0..segment.max_doc() {
+                let stored: TantivyDocument = searcher
+                    .doc(tantivy::DocAddress::new(ord as u32, doc))
+                    .expect("doc");
+                let id = stored.get_first(fields.id).and_then(|v| v.as_str());
+                ids.push(id.unwrap_or_default().to_string());
+            }
+        }
+        ids
+    }
+
+    #[test]
+    fn parallel_builds_keep_the_input_order_whatever_the_plan() {
+        let records = crate::synth::Generator::new(7).records(800);
+        let orgs: HashMap<String, Organisation> = records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Organisation(o) => Some((o.common.id.clone(), o.clone())),
+                _ => None,
+            })
+            .collect();
+        let plans = [
+            (800, 1, 256 * 1024 * 1024),
+            (800, 3, 256 * 1024 * 1024),
+            // A budget that the first document fills: every document gets a segment of its own.
+            (40, 2, 8 * 1024 * 1024),
+        ];
+        let mut segment_counts = Vec::new();
+        for (n, workers, segment_memory) in plans {
+            let records = &records[..n];
+            let input: Vec<String> = records.iter().map(|r| r.id().to_string()).collect();
+            let (schema, fields) = build_schema();
+            let index = Index::create_in_ram(schema);
+            let plan = BuildPlan {
+                workers,
+                segment_memory,
+            };
+            let orphans =
+                write_segments(&index, &fields, records, &orgs, &|_| {}, plan).expect("build");
+            assert_eq!(orphans, 0);
+            assert_eq!(ids_in_index_order(&index, &fields), input, "{plan:?}");
+            segment_counts.push(index.searchable_segment_ids().expect("segments").len());
+        }
+        assert_eq!(segment_counts, [1, 3, 40]);
+    }
 
     #[test]
     fn a_failed_generation_is_removed_and_a_published_one_kept() {

@@ -451,7 +451,7 @@ fn pruned_pages_equal_the_exhaustive_ones() {
     use tarjotin_core::search::{Facet, TotalRelation};
     // A page without facets is found by the pruning top-k path; asking for a facet forces the
     // exhaustive pass. Both must give the same records in the same order with the same scores,
-    // for every word of every judged query.
+    // for every word of every judged query, and for the queries and their word pairs.
     let queries =
         parse_queries(&std::fs::read_to_string(data("eval/dev-queries.ndjson")).unwrap()).unwrap();
     let mut words: Vec<String> = queries
@@ -465,7 +465,16 @@ fn pruned_pages_equal_the_exhaustive_ones() {
     words.sort();
     words.dedup();
     assert!(words.len() > 50, "{}", words.len());
-    for w in &words {
+    // Several words that must all match prune across the words: every judged query, and each
+    // pair of words next to each other in one.
+    let mut phrases: Vec<String> = queries.iter().map(|q| q.q.clone()).collect();
+    for q in &queries {
+        let w: Vec<&str> = q.q.split_whitespace().collect();
+        phrases.extend(w.windows(2).map(|pair| pair.join(" ")));
+    }
+    phrases.sort();
+    phrases.dedup();
+    for w in words.iter().chain(&phrases) {
         for limit in [1, 3, 10] {
             let pruned = engine()
                 .search(&SearchRequest {

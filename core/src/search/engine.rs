@@ -20,7 +20,8 @@ use tantivy::query::doc_predicate_query::{DocPredicateQuery, FunctionPredicate};
 
 use super::highlight::{highlight, schedule_text};
 use super::query::{
-    ParsedQuery, any_of, const_term, flag, parse_query, word_alternatives, word_query,
+    ParsedQuery, all_words_query, any_of, const_term, flag, parse_query, word_alternatives,
+    word_query,
 };
 use super::types::*;
 use crate::geo::{BoundingBox, LatLon, grid};
@@ -263,6 +264,10 @@ impl Engine {
         {
             // One word and nothing else: the word's own query, which can prune a top-k search.
             return word_query(f, word, true);
+        }
+        if all_words && parsed.words.len() > 1 && clauses.len() == parsed.words.len() {
+            // Only words, all required: a conjunction that can prune a top-k search.
+            return all_words_query(f, &parsed.words);
         }
         Box::new(BooleanQuery::new(clauses))
     }

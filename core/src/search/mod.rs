@@ -1,6 +1,7 @@
 //! Searching a published index.
 
 mod any_term;
+mod conjunction;
 pub mod engine;
 mod explain_safe;
 pub mod highlight;

@@ -121,6 +121,22 @@ impl BestOfQuery {
 
 impl Query for BestOfQuery {
     fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(self.best_of_weight(enable_scoring)?))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        for a in &self.alternatives {
+            a.query.query_terms(visitor);
+        }
+    }
+}
+
+impl BestOfQuery {
+    /// The weight as its own type, for a conjunction that prunes over several words.
+    pub(super) fn best_of_weight(
+        &self,
+        enable_scoring: EnableScoring<'_>,
+    ) -> tantivy::Result<BestOfWeight> {
         // Each alternative's weight is built once and shared by the dis-max weight and the
         // pruning or seekable scorers. Without scoring, the alternatives that only add to the
         // score are left out.
@@ -155,31 +171,28 @@ impl Query for BestOfQuery {
                 bounds.push(a.bound.max_score(statistics_provider)?);
             }
         }
-        Ok(Box::new(BestOfWeight {
+        Ok(BestOfWeight {
             inner: Box::new(inner),
+            only_scores: used.iter().map(|a| a.only_scores).collect(),
             alternatives,
             bounds,
             seekable: self.seekable,
             tie_breaker: self.tie_breaker,
-        }))
-    }
-
-    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
-        for a in &self.alternatives {
-            a.query.query_terms(visitor);
-        }
+        })
     }
 }
 
-struct BestOfWeight {
+pub(super) struct BestOfWeight {
     /// The dis-max of `alternatives` (tantivy's buffered union).
     inner: Box<dyn Weight>,
-    alternatives: Vec<Arc<dyn Weight>>,
+    pub(super) alternatives: Vec<Arc<dyn Weight>>,
     /// Each alternative's score bound, in the same order; empty when scoring is disabled.
-    bounds: Vec<Score>,
+    pub(super) bounds: Vec<Score>,
+    /// Whether each alternative only adds to the score (see [`Bounded::only_scores`]).
+    pub(super) only_scores: Vec<bool>,
     /// Score through a plain union of `alternatives` (see [`BestOfQuery::seekable`]).
     seekable: bool,
-    tie_breaker: Score,
+    pub(super) tie_breaker: Score,
 }
 
 /// One alternative during pruning: its scorer and its bound.

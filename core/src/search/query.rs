@@ -16,6 +16,7 @@ use crate::reference::{Municipality, Vocabulary, name_key, reference};
 use crate::schema::Fields;
 
 use super::any_term::AnyTermQuery;
+use super::conjunction::AllOfQuery;
 use super::prune::{BestOfQuery, Bound, Bounded};
 use super::types::limits;
 
@@ -459,9 +460,8 @@ pub fn word_alternatives(f: &Fields, word: &QueryWord) -> Vec<Alternative> {
     alts.into_alternatives(f)
 }
 
-/// The query for one word: the best of its alternatives, plus a tenth of the others. `alone`
-/// when it is the whole query; else it is built to be cheap to seek inside a conjunction.
-pub fn word_query(f: &Fields, word: &QueryWord, alone: bool) -> Box<dyn Query> {
+/// The best of one word's alternatives, plus a tenth of the others.
+fn word_best_of(f: &Fields, word: &QueryWord) -> BestOfQuery {
     let alternatives = word_alternatives(f, word)
         .into_iter()
         .map(|a| Bounded {
@@ -470,7 +470,24 @@ pub fn word_query(f: &Fields, word: &QueryWord, alone: bool) -> Box<dyn Query> {
             only_scores: a.only_scores,
         })
         .collect();
-    let query = BestOfQuery::new(alternatives, TIE_BREAKER);
+    BestOfQuery::new(alternatives, TIE_BREAKER)
+}
+
+/// Records with every one of `words`, scored as the sum of the words' scores; a top-k search
+/// prunes across the words (see [`AllOfQuery`]).
+pub fn all_words_query(f: &Fields, words: &[QueryWord]) -> Box<dyn Query> {
+    Box::new(AllOfQuery::new(
+        words
+            .iter()
+            .map(|w| (Occur::Must, word_best_of(f, w)))
+            .collect(),
+    ))
+}
+
+/// The query for one word: the best of its alternatives, plus a tenth of the others. `alone`
+/// when it is the whole query; else it is built to be cheap to seek inside a conjunction.
+pub fn word_query(f: &Fields, word: &QueryWord, alone: bool) -> Box<dyn Query> {
+    let query = word_best_of(f, word);
     if alone {
         Box::new(query)
     } else {

@@ -391,30 +391,16 @@ impl Pruner {
         if bound_sum <= threshold {
             return None;
         }
-        for (g, p) in groups.iter_mut().zip(partials.iter_mut()) {
-            // Strongest first: the cursors are sorted by ascending bound.
-            for c in g.cursors.iter_mut().rev() {
-                if c.doc >= doc {
+        // Clauses the document has not matched yet first: they are the likeliest to rule it out.
+        for unmatched_first in [true, false] {
+            for (g, p) in groups.iter_mut().zip(partials.iter_mut()) {
+                if p.matched == unmatched_first {
                     continue;
                 }
-                let before = p.bound(g.tie);
-                p.open_sum -= c.bound;
-                c.doc = c.scorer.seek(doc);
-                if c.doc == doc {
-                    let s = c.scorer.score();
-                    p.best = p.best.max(s);
-                    p.sum += s;
-                    p.matched = true;
-                }
-                // The open best is no longer known exactly; the sum of the rest bounds it.
-                p.open_best = p.open_best.min(p.open_sum.max(0.0));
-                bound_sum += p.bound(g.tie) - before;
-                if bound_sum <= threshold {
+                bound_sum = resolve(g, p, doc, bound_sum, threshold)?;
+                if g.required && !p.matched {
                     return None;
                 }
-            }
-            if g.required && !p.matched {
-                return None;
             }
         }
         let score: Score = groups
@@ -424,6 +410,39 @@ impl Pruner {
             .sum();
         Some(score)
     }
+}
+
+/// Looks at the group's cursors behind `doc`, strongest first, while the document's bound
+/// (`bound_sum`, updated as they resolve) still beats `threshold`; `None` once it does not.
+fn resolve(
+    g: &mut Group,
+    p: &mut Partial,
+    doc: DocId,
+    mut bound_sum: Score,
+    threshold: Score,
+) -> Option<Score> {
+    // The cursors are sorted by ascending bound.
+    for c in g.cursors.iter_mut().rev() {
+        if c.doc >= doc {
+            continue;
+        }
+        let before = p.bound(g.tie);
+        p.open_sum -= c.bound;
+        c.doc = c.scorer.seek(doc);
+        if c.doc == doc {
+            let s = c.scorer.score();
+            p.best = p.best.max(s);
+            p.sum += s;
+            p.matched = true;
+        }
+        // The open best is no longer known exactly; the sum of the rest bounds it.
+        p.open_best = p.open_best.min(p.open_sum.max(0.0));
+        bound_sum += p.bound(g.tie) - before;
+        if bound_sum <= threshold {
+            return None;
+        }
+    }
+    Some(bound_sum)
 }
 
 #[cfg(test)]

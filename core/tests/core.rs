@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use tarjotin_core::eval::{evaluate, parse_queries};
 use tarjotin_core::index::{IndexStore, build};
-use tarjotin_core::model::Record;
+use tarjotin_core::model::{Record, RecordType};
 use tarjotin_core::search::{Engine, SearchRequest};
 
 fn data(path: &str) -> PathBuf {
@@ -474,21 +474,57 @@ fn pruned_pages_equal_the_exhaustive_ones() {
     }
     phrases.sort();
     phrases.dedup();
+    // Filters and place boosts join the conjunction too: each variant is checked against the
+    // exhaustive pass forced by a facet it does not filter on.
+    type Shape = fn(SearchRequest) -> SearchRequest;
+    let variants: [(&str, Shape, Facet); 4] = [
+        ("text", |r| r, Facet::Theme),
+        (
+            "in Helsinki",
+            |r| SearchRequest {
+                municipalities: vec!["091".into()],
+                ..r
+            },
+            Facet::Theme,
+        ),
+        (
+            "peer-support activities",
+            |r| SearchRequest {
+                themes: vec!["peer_support".into()],
+                record_type: Some(RecordType::Activity),
+                ..r
+            },
+            Facet::Municipality,
+        ),
+        (
+            "free, in East Uusimaa",
+            |r| SearchRequest {
+                free: Some(true),
+                counties: vec!["01".into()],
+                ..r
+            },
+            Facet::Theme,
+        ),
+    ];
     for w in words.iter().chain(&phrases) {
-        for limit in [1, 3, 10] {
+        for ((variant, shape, facet), limit) in variants
+            .iter()
+            .flat_map(|v| [1, 3, 10].map(move |limit| (v, limit)))
+        {
             let pruned = engine()
                 .search(&SearchRequest {
                     limit,
-                    ..SearchRequest::text(w)
+                    ..shape(SearchRequest::text(w))
                 })
                 .unwrap();
             let full = engine()
                 .search(&SearchRequest {
                     limit,
-                    facets: vec![Facet::Theme],
-                    ..SearchRequest::text(w)
+                    facets: vec![*facet],
+                    ..shape(SearchRequest::text(w))
                 })
                 .unwrap();
+            let w = format!("{w} ({variant})");
             let page = |r: &tarjotin_core::search::SearchResponse| -> Vec<(String, i64)> {
                 r.hits
                     .iter()

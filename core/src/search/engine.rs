@@ -47,6 +47,12 @@ pub enum SearchError {
     Tantivy(#[from] tantivy::TantivyError),
 }
 
+/// What a record in a municipality the request names (or the query text) adds to its score.
+const MUNICIPALITY_BOOST: f32 = 2.0;
+
+/// What a record in a wellbeing services county the request names adds to its score.
+const COUNTY_BOOST: f32 = 1.0;
+
 /// With a relevance sort, fewer records than this with every query word are followed by
 /// records with some of the words.
 const FILL_BELOW: usize = 10;
@@ -175,24 +181,8 @@ impl Engine {
         all_words: bool,
     ) -> Box<dyn Query> {
         let f = &self.fields;
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        if parsed.words.is_empty() {
-            clauses.push((
-                Occur::Must,
-                Box::new(ConstScoreQuery::new(Box::new(AllQuery), 1.0)),
-            ));
-        } else if all_words || parsed.words.len() == 1 {
-            for w in &parsed.words {
-                clauses.push((Occur::Must, word_query(f, w, false)));
-            }
-        } else {
-            let words: Vec<(Occur, Box<dyn Query>)> = parsed
-                .words
-                .iter()
-                .map(|w| (Occur::Should, word_query(f, w, false)))
-                .collect();
-            clauses.push((Occur::Must, nested_boolean(words)));
-        }
+        // Every clause but the words, with the score it adds (each scores a constant).
+        let mut clauses: Vec<(Occur, Box<dyn Query>, f32)> = Vec::new();
 
         // Places: the request's municipalities and counties, and places read from the text.
         // National services (no municipality) serve every place and stay in, ranked below.
@@ -207,17 +197,25 @@ impl Engine {
             if !munis.is_empty() {
                 place_any.push((Occur::Should, any_of(f.municipality, &munis)));
                 for m in &munis {
-                    clauses.push((Occur::Should, const_term(f.municipality, m, 2.0)));
+                    clauses.push((
+                        Occur::Should,
+                        const_term(f.municipality, m, MUNICIPALITY_BOOST),
+                        MUNICIPALITY_BOOST,
+                    ));
                 }
             }
             if !req.counties.is_empty() {
                 place_any.push((Occur::Should, any_of(f.county, &req.counties)));
                 for c in &req.counties {
-                    clauses.push((Occur::Should, const_term(f.county, c, 1.0)));
+                    clauses.push((
+                        Occur::Should,
+                        const_term(f.county, c, COUNTY_BOOST),
+                        COUNTY_BOOST,
+                    ));
                 }
             }
             place_any.push((Occur::Should, flag(f.national, true)));
-            clauses.push((Occur::Must, nested_boolean(place_any)));
+            clauses.push((Occur::Must, nested_boolean(place_any), 0.0));
         }
 
         let keyword_filters = [
@@ -228,13 +226,14 @@ impl Engine {
         ];
         for (field, values) in keyword_filters {
             if !values.is_empty() {
-                clauses.push((Occur::Must, any_of(field, values)));
+                clauses.push((Occur::Must, any_of(field, values), 0.0));
             }
         }
         if let Some(t) = req.record_type {
             clauses.push((
                 Occur::Must,
                 any_of(f.record_type, &[t.as_str().to_string()]),
+                0.0,
             ));
         }
         let flags = [
@@ -245,31 +244,45 @@ impl Engine {
         ];
         for (field, value) in flags {
             if let Some(v) = value {
-                clauses.push((Occur::Must, flag(field, v)));
+                clauses.push((Occur::Must, flag(field, v), 0.0));
             }
         }
         if let Some(near) = &req.near
             && let Some(radius_km) = near.radius_km
         {
             for filter in self.radius_filter(near.point, radius_km) {
-                clauses.push((Occur::Must, filter));
+                clauses.push((Occur::Must, filter, 0.0));
             }
         }
-        if parsed.words.is_empty() && clauses.len() == 1 {
+
+        match parsed.words.as_slice() {
             // Everything: tantivy counts it without visiting each document.
-            return Box::new(AllQuery);
-        }
-        if clauses.len() == 1
-            && let [word] = parsed.words.as_slice()
-        {
+            [] if clauses.is_empty() => return Box::new(AllQuery),
             // One word and nothing else: the word's own query, which can prune a top-k search.
-            return word_query(f, word, true);
+            [word] if clauses.is_empty() => return word_query(f, word, true),
+            _ => {}
         }
-        if all_words && parsed.words.len() > 1 && clauses.len() == parsed.words.len() {
-            // Only words, all required: a conjunction that can prune a top-k search.
-            return all_words_query(f, &parsed.words);
+        if !parsed.words.is_empty() && (all_words || parsed.words.len() == 1) {
+            // Every word required: a conjunction that can prune a top-k search across the
+            // words and the other clauses.
+            return all_words_query(f, &parsed.words, clauses);
         }
-        Box::new(BooleanQuery::new(clauses))
+        let mut boolean: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if parsed.words.is_empty() {
+            boolean.push((
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(Box::new(AllQuery), 1.0)),
+            ));
+        } else {
+            let words: Vec<(Occur, Box<dyn Query>)> = parsed
+                .words
+                .iter()
+                .map(|w| (Occur::Should, word_query(f, w, false)))
+                .collect();
+            boolean.push((Occur::Must, nested_boolean(words)));
+        }
+        boolean.extend(clauses.into_iter().map(|(occur, query, _)| (occur, query)));
+        Box::new(BooleanQuery::new(boolean))
     }
 
     /// Documents whose point lies within `radius_km` of `center`, as two filters: grid cells on

@@ -473,15 +473,27 @@ fn word_best_of(f: &Fields, word: &QueryWord) -> BestOfQuery {
     BestOfQuery::new(alternatives, TIE_BREAKER)
 }
 
-/// Records with every one of `words`, scored as the sum of the words' scores; a top-k search
-/// prunes across the words (see [`AllOfQuery`]).
-pub fn all_words_query(f: &Fields, words: &[QueryWord]) -> Box<dyn Query> {
-    Box::new(AllOfQuery::new(
-        words
-            .iter()
-            .map(|w| (Occur::Must, word_best_of(f, w)))
-            .collect(),
-    ))
+/// Records with every one of `words` that also meet `others` (clauses that each score a
+/// constant: filters, and place boosts that need not match), scored as the sum; a top-k search
+/// prunes across all of them (see [`AllOfQuery`]).
+pub fn all_words_query(
+    f: &Fields,
+    words: &[QueryWord],
+    others: Vec<(Occur, Box<dyn Query>, f32)>,
+) -> Box<dyn Query> {
+    let mut clauses: Vec<(Occur, BestOfQuery)> = words
+        .iter()
+        .map(|w| (Occur::Must, word_best_of(f, w)))
+        .collect();
+    for (occur, query, score) in others {
+        let only = Bounded {
+            query,
+            bound: Bound::Const(score),
+            only_scores: false,
+        };
+        clauses.push((occur, BestOfQuery::new(vec![only], TIE_BREAKER)));
+    }
+    Box::new(AllOfQuery::new(clauses))
 }
 
 /// The query for one word: the best of its alternatives, plus a tenth of the others. `alone`

@@ -262,17 +262,24 @@ impl Engine {
             [word] if clauses.is_empty() => return word_query(f, word, true),
             _ => {}
         }
-        if !parsed.words.is_empty() && (all_words || parsed.words.len() == 1) {
-            // Every word required: a conjunction that can prune a top-k search across the
+        let every_word = all_words || parsed.words.len() == 1;
+        if every_word && !parsed.words.is_empty() && ranks_by_score_alone(req) {
+            // Every word required and a top-k by score: a conjunction that prunes across the
             // words and the other clauses.
             return all_words_query(f, &parsed.words, clauses);
         }
+        // Otherwise tantivy's own conjunction, which leaves the costly exact-distance filter
+        // for last (it is checked only where every other clause matched).
         let mut boolean: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if parsed.words.is_empty() {
             boolean.push((
                 Occur::Must,
                 Box::new(ConstScoreQuery::new(Box::new(AllQuery), 1.0)),
             ));
+        } else if every_word {
+            for w in &parsed.words {
+                boolean.push((Occur::Must, word_query(f, w, false)));
+            }
         } else {
             let words: Vec<(Occur, Box<dyn Query>)> = parsed
                 .words
@@ -492,7 +499,7 @@ impl Engine {
             facet_fields,
         } = *pass;
         let facet_counter = FacetCounter::new(facet_fields.to_vec());
-        if req.sort == Sort::Relevance && req.near.is_none() {
+        if ranks_by_score_alone(req) {
             // Plain relevance: tantivy's own score order, no per-document fast-field reads.
             let top_docs = TopDocs::with_limit(req.limit.max(1))
                 .and_offset(req.offset)
@@ -968,6 +975,11 @@ fn search_here<C: Collector>(
 
 /// True when the order depends on the distance alone: a distance sort, or relevance with a
 /// point and no words (every match scores the same, so nearer is better).
+/// Whether the page is the top `k` by score and nothing else (see [`Engine::rank`]).
+fn ranks_by_score_alone(req: &SearchRequest) -> bool {
+    req.sort == Sort::Relevance && req.near.is_none()
+}
+
 fn ranks_by_distance_only(req: &SearchRequest, parsed: &ParsedQuery) -> bool {
     req.near.is_some()
         && match req.sort {

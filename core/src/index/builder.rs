@@ -357,6 +357,17 @@ fn finish_segment((segment, writer): (Segment, SegmentWriter)) -> Result<Segment
     Ok(segment.with_max_doc(max_doc).meta().clone())
 }
 
+/// The organisations among `records`, by id: an activity's document carries its name.
+fn organisations_by_id(records: &[Record]) -> HashMap<String, Organisation> {
+    records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Organisation(o) => Some((o.common.id.clone(), o.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
 fn counts(records: &[Record]) -> (u64, u64) {
     let orgs = records
         .iter()
@@ -446,13 +457,7 @@ fn build_generation(
         .into_iter()
         .filter(|r| !matches!(r, Record::Delete(_)))
         .collect();
-    let orgs: HashMap<String, Organisation> = records
-        .iter()
-        .filter_map(|r| match r {
-            Record::Organisation(o) => Some((o.common.id.clone(), o.clone())),
-            _ => None,
-        })
-        .collect();
+    let orgs = organisations_by_id(&records);
     let orphans = write_segments(
         &index,
         &fields,
@@ -674,13 +679,7 @@ mod tests {
     #[test]
     fn parallel_builds_keep_the_input_order_whatever_the_plan() {
         let records = crate::synth::Generator::new(7).records(800);
-        let orgs: HashMap<String, Organisation> = records
-            .iter()
-            .filter_map(|r| match r {
-                Record::Organisation(o) => Some((o.common.id.clone(), o.clone())),
-                _ => None,
-            })
-            .collect();
+        let orgs = organisations_by_id(&records);
         let plans = [
             (800, 1, 256 * 1024 * 1024),
             (800, 3, 256 * 1024 * 1024),

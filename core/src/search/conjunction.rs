@@ -25,7 +25,7 @@ use tantivy::query::{
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
 use super::explain_safe::shared_weight;
-use super::prune::{BestOfQuery, BestOfWeight};
+use super::prune::{BestOfQuery, BestOfWeight, combine, first_bounds, with_slack};
 
 /// Clauses that are each the best of their alternatives (a word; a filter is a clause of one
 /// alternative), `Occur::Must` or `Occur::Should`, scored as their sum.
@@ -37,6 +37,11 @@ pub struct AllOfQuery {
 impl AllOfQuery {
     /// `clauses` must hold at least one `Occur::Must`; `Occur::MustNot` is not supported.
     pub fn new(clauses: Vec<(Occur, BestOfQuery)>) -> Self {
+        // Inside a conjunction each clause is seeked to the others' candidates.
+        let clauses = clauses
+            .into_iter()
+            .map(|(occur, query)| (occur, query.seekable()))
+            .collect();
         AllOfQuery { clauses }
     }
 }
@@ -45,7 +50,7 @@ impl Query for AllOfQuery {
     fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
         let mut clauses = Vec::with_capacity(self.clauses.len());
         for (occur, query) in &self.clauses {
-            let weight = query.clone().seekable().best_of_weight(enable_scoring)?;
+            let weight = query.best_of_weight(enable_scoring)?;
             clauses.push((*occur, Arc::new(weight)));
         }
         let inner = BooleanWeight::with_minimum_number_should_match(
@@ -130,8 +135,7 @@ impl Weight for AllOfWeight {
                         doc,
                         cost: scorer.size_hint(),
                         scorer,
-                        // A little slack so that rounding never prunes a qualifying document.
-                        bound: *bound * 1.001 + 1e-4,
+                        bound: with_slack(*bound),
                         only_scores: *only_scores,
                     });
                 }
@@ -175,14 +179,8 @@ struct Group {
 impl Group {
     fn new(mut cursors: Vec<Cursor>, tie: Score, required: bool) -> Group {
         cursors.sort_by(|a, b| a.bound.total_cmp(&b.bound));
-        let mut first_bound = Vec::with_capacity(cursors.len() + 1);
-        first_bound.push(0.0);
-        let mut sum = 0.0;
-        for c in &cursors {
-            sum += c.bound;
-            // Sorted ascending, the best of cursors[..=j] is at most cursors[j].bound.
-            first_bound.push(combine(c.bound, sum, tie));
-        }
+        let bounds: Vec<Score> = cursors.iter().map(|c| c.bound).collect();
+        let first_bound = first_bounds(&bounds, tie);
         Group {
             cursors,
             tie,
@@ -195,11 +193,6 @@ impl Group {
     fn max_score(&self) -> Score {
         self.first_bound.last().copied().unwrap_or(0.0)
     }
-}
-
-/// The best plus `tie` times the others, given the best and the sum of all.
-fn combine(best: Score, sum: Score, tie: Score) -> Score {
-    best + tie * (sum - best)
 }
 
 /// Where candidates come from.
@@ -382,7 +375,7 @@ impl Pruner {
                     p.open_sum += c.bound;
                 }
             }
-            // Every bound is positive (see the slack above), so no open cursor means a sum of 0.
+            // Every bound is positive (`with_slack`), so no open cursor means a sum of 0.
             if g.required && !p.matched && p.open_sum == 0.0 {
                 return None;
             }

@@ -183,6 +183,8 @@ impl Engine {
         let f = &self.fields;
         // Every clause but the words, with the score it adds (each scores a constant).
         let mut clauses: Vec<(Occur, Box<dyn Query>, f32)> = Vec::new();
+        let boost =
+            |field, value: &str, score| (Occur::Should, const_term(field, value, score), score);
 
         // Places: the request's municipalities and counties, and places read from the text.
         // National services (no municipality) serve every place and stay in, ranked below.
@@ -197,21 +199,13 @@ impl Engine {
             if !munis.is_empty() {
                 place_any.push((Occur::Should, any_of(f.municipality, &munis)));
                 for m in &munis {
-                    clauses.push((
-                        Occur::Should,
-                        const_term(f.municipality, m, MUNICIPALITY_BOOST),
-                        MUNICIPALITY_BOOST,
-                    ));
+                    clauses.push(boost(f.municipality, m, MUNICIPALITY_BOOST));
                 }
             }
             if !req.counties.is_empty() {
                 place_any.push((Occur::Should, any_of(f.county, &req.counties)));
                 for c in &req.counties {
-                    clauses.push((
-                        Occur::Should,
-                        const_term(f.county, c, COUNTY_BOOST),
-                        COUNTY_BOOST,
-                    ));
+                    clauses.push(boost(f.county, c, COUNTY_BOOST));
                 }
             }
             place_any.push((Occur::Should, flag(f.national, true)));

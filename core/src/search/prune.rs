@@ -286,6 +286,29 @@ impl Weight for BestOfWeight {
     }
 }
 
+/// A bound with a little slack, so that rounding in the sums never prunes a qualifying document.
+pub(super) fn with_slack(bound: Score) -> Score {
+    bound * 1.001 + 1e-4
+}
+
+/// The best plus `tie` times the others, given the best and the sum of all.
+pub(super) fn combine(best: Score, sum: Score, tie: Score) -> Score {
+    best + tie * (sum - best)
+}
+
+/// For bounds in ascending order, `first_bounds[j]` is the most a document can score from the
+/// first `j` alone (the best of them is at most the `j`-th bound).
+pub(super) fn first_bounds(ascending: &[Score], tie: Score) -> Vec<Score> {
+    let mut out = Vec::with_capacity(ascending.len() + 1);
+    out.push(0.0);
+    let mut sum = 0.0;
+    for &b in ascending {
+        sum += b;
+        out.push(combine(b, sum, tie));
+    }
+    out
+}
+
 /// MaxScore over `cursors` combined as best + `tie` × rest. Calls `callback` with every document
 /// whose score exceeds the threshold it returned last (starting at `threshold`), in doc order.
 fn max_score(
@@ -294,9 +317,8 @@ fn max_score(
     mut threshold: Score,
     callback: &mut dyn FnMut(DocId, Score) -> Score,
 ) {
-    // A little slack so that rounding in the sums never prunes a qualifying document.
     for c in &mut cursors {
-        c.bound = c.bound * 1.001 + 1e-4;
+        c.bound = with_slack(c.bound);
     }
     cursors.sort_by(|a, b| a.bound.total_cmp(&b.bound));
     let bounds: Vec<Score> = cursors.iter().map(|c| c.bound).collect();
@@ -308,17 +330,8 @@ fn max_score(
         let last = prefix_sum.last().copied().unwrap_or(0.0);
         prefix_sum.push(last + b);
     }
-    let combine = |best: Score, sum: Score| best + tie * (sum - best);
-    // first_bound[j]: the most a document can score from cursors[..j] alone.
-    let first_bound: Vec<Score> = (0..=bounds.len())
-        .map(|j| {
-            if j == 0 {
-                0.0
-            } else {
-                combine(bounds[j - 1], prefix_sum[j])
-            }
-        })
-        .collect();
+    let combine = |best: Score, sum: Score| combine(best, sum, tie);
+    let first_bound = first_bounds(&bounds, tie);
     // Cursors before the returned index cannot lift a document above `threshold` by themselves.
     let essential_from = |threshold: Score| -> usize {
         let mut j = 0;

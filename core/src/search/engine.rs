@@ -18,7 +18,7 @@ use super::explain_safe::nested_boolean;
 use tantivy::query::EnableScoring;
 use tantivy::query::doc_predicate_query::{DocPredicateQuery, FunctionPredicate};
 
-use super::highlight::{highlight, schedule_text};
+use super::highlight::{HighlightForms, highlight, schedule_text};
 use super::query::{
     ParsedQuery, all_words_query, any_of, const_term, flag, parse_query, word_alternatives,
     word_query,
@@ -1128,7 +1128,7 @@ fn to_hit(
     stored: &StoredDoc,
     lang: Lang,
     near: Option<LatLon>,
-    forms: &std::collections::BTreeSet<String>,
+    forms: &HighlightForms,
     score: f32,
     today: i64,
 ) -> Option<Hit> {

@@ -9,48 +9,134 @@ use unicode_segmentation::UnicodeSegmentation;
 use crate::analysis::normalize;
 use crate::model::{Lang, Schedule};
 
-/// True when a text word is one of the query's forms (surface, lemma, stem).
-fn matches(word: &str, forms: &BTreeSet<String>) -> bool {
-    if forms.contains(word) {
-        return true;
+/// The lower-cased forms a snippet marks (surfaces, lemmas, stems of the query's words), with
+/// the first two letters of each: a text word can only match when it contains one of those,
+/// so only the few words around them are segmented and analysed.
+#[derive(Debug, Clone, Default)]
+pub struct HighlightForms {
+    forms: BTreeSet<String>,
+    heads: Vec<String>,
+}
+
+impl HighlightForms {
+    pub fn new(forms: BTreeSet<String>) -> Self {
+        let mut heads: Vec<String> = forms
+            .iter()
+            .filter(|f| !f.is_empty())
+            .map(|f| f.chars().take(2).collect())
+            .collect();
+        heads.sort();
+        heads.dedup();
+        HighlightForms { forms, heads }
     }
-    let f = word_forms(word);
-    forms.contains(&f.stem)
-        || f.readings.iter().any(|r| {
-            forms.contains(&r.lemma)
-                || r.parts
-                    .iter()
-                    .filter_map(|alternatives| alternatives.first())
-                    .any(|p| forms.contains(p) && p.chars().count() > 3)
-        })
-        || forms.contains(&f.stem_sv)
-        || forms.contains(&f.stem_en)
+
+    /// True when a lower-cased text word is one of the forms, or its stem, lemma or a compound
+    /// part of more than three letters is.
+    fn matches(&self, word: &str) -> bool {
+        let forms = &self.forms;
+        if forms.contains(word) {
+            return true;
+        }
+        let f = word_forms(word);
+        forms.contains(&f.stem)
+            || f.readings.iter().any(|r| {
+                forms.contains(&r.lemma)
+                    || r.parts
+                        .iter()
+                        .filter_map(|alternatives| alternatives.first())
+                        .any(|p| forms.contains(p) && p.chars().count() > 3)
+            })
+            || forms.contains(&f.stem_sv)
+            || forms.contains(&f.stem_en)
+    }
+
+    /// Byte ranges of the matching words of NFC `text`, in order. A word keeps the part before
+    /// a colon (`EU:n` is marked as `EU`).
+    fn hits(&self, text: &str) -> Vec<(usize, usize)> {
+        let mut hits = Vec::new();
+        let Some(lower) = lowercase_in_place(text) else {
+            self.hits_in(text, 0, &mut hits);
+            return hits;
+        };
+        let mut candidates: Vec<usize> = self
+            .heads
+            .iter()
+            .flat_map(|h| lower.match_indices(h.as_str()).map(|(at, _)| at))
+            .collect();
+        candidates.sort_unstable();
+        // Words never span whitespace, so each whitespace-delimited chunk holding a candidate
+        // is segmented on its own, once.
+        let mut done_to = 0;
+        for at in candidates {
+            if at < done_to {
+                continue;
+            }
+            let start = text[..at]
+                .char_indices()
+                .rev()
+                .find(|(_, c)| c.is_whitespace())
+                .map_or(0, |(i, c)| i + c.len_utf8());
+            let end = text[at..]
+                .char_indices()
+                .find(|(_, c)| c.is_whitespace())
+                .map_or(text.len(), |(i, _)| at + i);
+            self.hits_in(&text[start..end], start, &mut hits);
+            done_to = end;
+        }
+        hits
+    }
+
+    /// Appends the matching words of `chunk`, which starts at byte `offset` of the text.
+    fn hits_in(&self, chunk: &str, offset: usize, hits: &mut Vec<(usize, usize)>) {
+        for (start, w) in chunk.unicode_word_indices() {
+            let base = w.split(':').next().unwrap_or(w);
+            if !base.is_empty() && self.matches(&base.to_lowercase()) {
+                hits.push((offset + start, offset + start + base.len()));
+            }
+        }
+    }
+}
+
+/// `text` lower-cased, when every character keeps its byte length (so offsets carry over);
+/// `None` otherwise.
+fn lowercase_in_place(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let mut lower = c.to_lowercase();
+        match (lower.next(), lower.next()) {
+            (Some(l), None) if l.len_utf8() == c.len_utf8() => out.push(l),
+            _ => return None,
+        }
+    }
+    Some(out)
 }
 
 /// An excerpt of at most about `max_chars` characters around the first matching word, split
 /// into plain and matching segments. Without a match, the text's beginning.
-pub fn highlight(text: &str, forms: &BTreeSet<String>, max_chars: usize) -> Vec<Segment> {
+pub fn highlight(text: &str, forms: &HighlightForms, max_chars: usize) -> Vec<Segment> {
     let text = normalize(text);
-    let hits: Vec<(usize, usize)> = text
-        .unicode_word_indices()
-        .filter_map(|(start, w)| {
-            let base = w.split(':').next().unwrap_or(w);
-            let lower = base.to_lowercase();
-            (!base.is_empty() && matches(&lower, forms)).then_some((start, start + base.len()))
-        })
-        .collect();
+    let hits = forms.hits(&text);
     // Window: start a little before the first hit, at a char boundary.
     let first = hits.first().map(|h| h.0).unwrap_or(0);
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let first_char = chars.iter().position(|(b, _)| *b >= first).unwrap_or(0);
-    let start_char = if chars.len() <= max_chars {
-        0
+    let (start_byte, end_byte) = if text.char_indices().nth(max_chars).is_none() {
+        (0, text.len())
     } else {
-        first_char.saturating_sub(max_chars / 4)
+        let back = max_chars / 4;
+        let start = if back == 0 {
+            first
+        } else {
+            text[..first]
+                .char_indices()
+                .rev()
+                .nth(back - 1)
+                .map_or(0, |(b, _)| b)
+        };
+        let end = text[start..]
+            .char_indices()
+            .nth(max_chars)
+            .map_or(text.len(), |(b, _)| start + b);
+        (start, end)
     };
-    let end_char = (start_char + max_chars).min(chars.len());
-    let start_byte = chars.get(start_char).map(|c| c.0).unwrap_or(0);
-    let end_byte = chars.get(end_char).map(|c| c.0).unwrap_or(text.len());
     let mut out = Vec::new();
     let mut pos = start_byte;
     let prefix = if start_byte > 0 { "…" } else { "" };
@@ -130,7 +216,7 @@ mod tests {
 
     #[test]
     fn marks_matching_words_only() {
-        let forms: BTreeSet<String> = ["kuoro".to_string()].into();
+        let forms = HighlightForms::new(["kuoro".to_string()].into());
         let segs = highlight("Turun kuoro laulaa.", &forms, 200);
         assert_eq!(
             segs,
@@ -153,11 +239,46 @@ mod tests {
 
     #[test]
     fn long_text_is_cut_around_the_hit() {
-        let forms: BTreeSet<String> = ["kuoro".to_string()].into();
+        let forms = HighlightForms::new(["kuoro".to_string()].into());
         let text = format!("{} kuoro {}", "alku ".repeat(200), "loppu ".repeat(200));
         let segs = highlight(&text, &forms, 100);
         let joined: String = segs.iter().map(|s| s.text.as_str()).collect();
         assert!(joined.chars().count() <= 104);
         assert!(segs.iter().any(|s| s.hit && s.text == "kuoro"));
+    }
+
+    #[test]
+    fn only_words_around_a_form_head_are_checked_yet_every_match_is_found() {
+        let forms =
+            HighlightForms::new(["seura", "tuki", "kirjasto", "eu"].map(String::from).into());
+        let texts = [
+            "Urheiluseuralle ja nuorisoseuroille: vertaistukea kirjastoissa, EU:n tuella.",
+            "Seura\ttapaa\nkirjastossa; tuki-ryhmä (tukena) seuran tiloissa.",
+            "ÄÄNEKOSKEN SEURA, kirjasto\u{a0}ja TUKI",
+            "Ei osumia tässä tekstissä lainkaan.",
+            "İstanbul-seura ja tuki",
+        ];
+        for text in texts {
+            let text = normalize(text);
+            let mut every_word = Vec::new();
+            forms.hits_in(&text, 0, &mut every_word);
+            assert_eq!(forms.hits(&text), every_word, "{text}");
+        }
+        let marked: Vec<String> = highlight(texts[0], &forms, 200)
+            .into_iter()
+            .filter(|s| s.hit)
+            .map(|s| s.text)
+            .collect();
+        assert_eq!(
+            marked,
+            [
+                "Urheiluseuralle",
+                "nuorisoseuroille",
+                "vertaistukea",
+                "kirjastoissa",
+                "EU",
+                "tuella"
+            ]
+        );
     }
 }

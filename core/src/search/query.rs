@@ -17,6 +17,7 @@ use crate::schema::Fields;
 
 use super::any_term::AnyTermQuery;
 use super::conjunction::AllOfQuery;
+use super::highlight::HighlightForms;
 use super::prune::{BestOfQuery, Bound, Bounded};
 use super::types::limits;
 
@@ -137,7 +138,7 @@ pub struct ParsedQuery {
 
 impl ParsedQuery {
     /// Every lower-cased form the query's words match, for highlighting.
-    pub fn highlight_forms(&self) -> BTreeSet<String> {
+    pub fn highlight_forms(&self) -> HighlightForms {
         let mut out = BTreeSet::new();
         for w in &self.words {
             out.insert(w.forms.exact.clone());
@@ -148,7 +149,7 @@ impl ParsedQuery {
             out.insert(w.forms.stem_sv.clone());
             out.insert(w.forms.stem_en.clone());
         }
-        out
+        HighlightForms::new(out)
     }
 }
 

@@ -12,6 +12,7 @@ use crate::schema::Fields;
 /// What the index stores per document: the record itself plus what a hit needs from elsewhere.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredDoc {
+    #[serde(with = "super::stored_form")]
     pub record: Record,
     /// The organisation's name, for an activity.
     #[serde(default, skip_serializing_if = "Option::is_none")]

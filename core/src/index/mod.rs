@@ -3,6 +3,7 @@
 pub mod builder;
 pub mod document;
 pub mod store;
+mod stored_form;
 
 pub use builder::{BuildError, BuildSummary, apply, build};
 pub use document::StoredDoc;

@@ -14,9 +14,10 @@ use tantivy::{
     TantivyDocument, Term,
 };
 
+use super::collectors::{CountUpTo, PageAndCount, SearchStatistics};
 use super::explain_safe::nested_boolean;
-use tantivy::query::EnableScoring;
 use tantivy::query::doc_predicate_query::{DocPredicateQuery, FunctionPredicate};
+use tantivy::query::{Bm25StatisticsProvider, EnableScoring};
 
 use super::highlight::{HighlightForms, highlight, schedule_text};
 use super::query::{
@@ -493,6 +494,7 @@ impl Engine {
             facet_fields,
         } = *pass;
         let facet_counter = FacetCounter::new(facet_fields.to_vec());
+        let statistics = SearchStatistics::new(searcher);
         if ranks_by_score_alone(req) {
             // Plain relevance: tantivy's own score order, no per-document fast-field reads.
             let top_docs = TopDocs::with_limit(req.limit.max(1))
@@ -500,24 +502,21 @@ impl Engine {
                 .order_by_score();
             if facet_fields.is_empty() {
                 // The page alone lets the query skip documents that cannot make it; the count
-                // is a separate pass that does not score.
+                // is its own pass under the same weight and stops at its bound.
                 // A selective query (its terms' postings together under a bound) is searched on
                 // this thread: handing its segments to the search pool costs more than it saves.
                 let mut postings = 0u64;
                 query.query_terms(&mut |term, _| {
-                    postings = postings.saturating_add(searcher.doc_freq(term).unwrap_or(u64::MAX));
+                    postings =
+                        postings.saturating_add(statistics.doc_freq(term).unwrap_or(u64::MAX));
                 });
-                let (top, (total, exact)) = if postings < SELECTIVE_POSTINGS {
-                    (
-                        search_here(searcher, query, &top_docs)?,
-                        search_here(searcher, query, &CountUpTo(self.exact_total_up_to))?,
-                    )
-                } else {
-                    (
-                        searcher.search(query, &top_docs)?,
-                        searcher.search(query, &CountUpTo(self.exact_total_up_to))?,
-                    )
+                let page_and_count = PageAndCount {
+                    page: top_docs,
+                    count: CountUpTo(self.exact_total_up_to),
+                    count_weight: query.weight(EnableScoring::disabled_from_searcher(searcher))?,
                 };
+                let (top, (total, exact)) =
+                    statistics.search(query, &page_and_count, postings < SELECTIVE_POSTINGS)?;
                 return Ok(Ranked {
                     total,
                     exact,
@@ -525,7 +524,8 @@ impl Engine {
                     facets: Vec::new(),
                 });
             }
-            let (total, top, facets) = searcher.search(query, &(Count, top_docs, facet_counter))?;
+            let (total, top, facets) =
+                statistics.search(query, &(Count, top_docs, facet_counter), false)?;
             return Ok(Ranked {
                 total,
                 exact: true,
@@ -553,8 +553,11 @@ impl Engine {
                 facets,
             });
         }
-        let (total, top, facets) =
-            searcher.search(query, &(Count, sort_key_collector(req), facet_counter))?;
+        let (total, top, facets) = statistics.search(
+            query,
+            &(Count, sort_key_collector(req), facet_counter),
+            false,
+        )?;
         Ok(Ranked {
             total,
             exact: true,
@@ -846,10 +849,10 @@ impl Engine {
         let q = TermQuery::new(term, IndexRecordOption::Basic);
         // A lookup by id touches one posting per segment: handing segments to the search pool
         // would cost more than it saves.
-        let top = search_here(
-            &searcher,
+        let top = SearchStatistics::new(&searcher).search(
             &q,
             &TopDocs::with_limit(max.max(1)).order_by_score(),
+            true,
         )?;
         let mut out = Vec::new();
         for (_, addr) in top {
@@ -945,26 +948,6 @@ struct Ranked {
     top: Vec<(f64, DocAddress)>,
     /// Value counts per requested facet field, in the order asked.
     facets: Vec<HashMap<String, u64>>,
-}
-
-/// Searches on the calling thread, for work too small to be worth handing segments to the
-/// search pool.
-fn search_here<C: Collector>(
-    searcher: &Searcher,
-    query: &dyn Query,
-    collector: &C,
-) -> tantivy::Result<C::Fruit> {
-    let scoring = if collector.requires_scoring() {
-        EnableScoring::enabled_from_searcher(searcher)
-    } else {
-        EnableScoring::disabled_from_searcher(searcher)
-    };
-    searcher.search_with_executor(
-        query,
-        collector,
-        &tantivy::Executor::single_thread(),
-        scoring,
-    )
 }
 
 /// True when the order depends on the distance alone: a distance sort, or relevance with a
@@ -1345,67 +1328,6 @@ pub fn language_label(code: &str, lang: Lang) -> String {
         .find(|(c, _)| *c == code)
         .map(|(_, n)| n[i].to_string())
         .unwrap_or_else(|| code.to_string())
-}
-
-/// Counts matches up to a bound: `(count, exact)`. A segment stops at the bound, so a common
-/// word costs no more to count than a rare one; `exact` is false when any segment stopped.
-struct CountUpTo(usize);
-
-impl Collector for CountUpTo {
-    type Fruit = (usize, bool);
-    type Child = CountUpToSegment;
-
-    fn for_segment(&self, _ord: u32, _seg: &SegmentReader) -> tantivy::Result<CountUpToSegment> {
-        Ok(CountUpToSegment(0))
-    }
-
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    fn merge_fruits(&self, fruits: Vec<(usize, bool)>) -> tantivy::Result<(usize, bool)> {
-        let capped = fruits.iter().any(|(_, exact)| !exact);
-        if capped {
-            return Ok((self.0, false));
-        }
-        Ok((fruits.iter().map(|(n, _)| n).sum(), true))
-    }
-
-    fn collect_segment(
-        &self,
-        weight: &dyn tantivy::query::Weight,
-        _ord: u32,
-        reader: &SegmentReader,
-    ) -> tantivy::Result<(usize, bool)> {
-        let mut scorer = weight.scorer(reader, 1.0)?;
-        let alive = reader.alive_bitset();
-        let mut n = 0;
-        let mut doc = scorer.doc();
-        while doc != tantivy::TERMINATED {
-            if alive.is_none_or(|a| a.is_alive(doc)) {
-                n += 1;
-                if n >= self.0 {
-                    return Ok((n, false));
-                }
-            }
-            doc = scorer.advance();
-        }
-        Ok((n, true))
-    }
-}
-
-struct CountUpToSegment(usize);
-
-impl SegmentCollector for CountUpToSegment {
-    type Fruit = (usize, bool);
-
-    fn collect(&mut self, _doc: DocId, _score: Score) {
-        self.0 += 1;
-    }
-
-    fn harvest(self) -> (usize, bool) {
-        (self.0, true)
-    }
 }
 
 /// Counts the values of keyword fast fields over the matching documents, one map per field.

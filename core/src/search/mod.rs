@@ -1,6 +1,7 @@
 //! Searching a published index.
 
 mod any_term;
+mod collectors;
 mod conjunction;
 pub mod engine;
 mod explain_safe;

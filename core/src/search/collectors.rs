@@ -1,0 +1,191 @@
+//! Collectors and statistics for one search: a bounded count, a page and its count under one
+//! weight, and index statistics looked up once per search.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::query::{Bm25StatisticsProvider, EnableScoring, Query, Weight};
+use tantivy::schema::Field;
+use tantivy::{DocId, Executor, Score, Searcher, SegmentReader, Term};
+
+/// Counts matches up to a bound: `(count, exact)`. A segment stops at the bound, so a common
+/// word costs no more to count than a rare one; `exact` is false when any segment stopped.
+pub(super) struct CountUpTo(pub usize);
+
+impl Collector for CountUpTo {
+    type Fruit = (usize, bool);
+    type Child = CountUpToSegment;
+
+    fn for_segment(&self, _ord: u32, _seg: &SegmentReader) -> tantivy::Result<CountUpToSegment> {
+        Ok(CountUpToSegment(0))
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<(usize, bool)>) -> tantivy::Result<(usize, bool)> {
+        let capped = fruits.iter().any(|(_, exact)| !exact);
+        if capped {
+            return Ok((self.0, false));
+        }
+        Ok((fruits.iter().map(|(n, _)| n).sum(), true))
+    }
+
+    fn collect_segment(
+        &self,
+        weight: &dyn Weight,
+        _ord: u32,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<(usize, bool)> {
+        let mut scorer = weight.scorer(reader, 1.0)?;
+        let alive = reader.alive_bitset();
+        let mut n = 0;
+        let mut doc = scorer.doc();
+        while doc != tantivy::TERMINATED {
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                n += 1;
+                if n >= self.0 {
+                    return Ok((n, false));
+                }
+            }
+            doc = scorer.advance();
+        }
+        Ok((n, true))
+    }
+}
+
+pub(super) struct CountUpToSegment(usize);
+
+impl SegmentCollector for CountUpToSegment {
+    type Fruit = (usize, bool);
+
+    fn collect(&mut self, _doc: DocId, _score: Score) {
+        self.0 += 1;
+    }
+
+    fn harvest(self) -> (usize, bool) {
+        (self.0, true)
+    }
+}
+
+/// A page collector and a [`CountUpTo`] run one after the other on each segment, in one
+/// task per segment. Unlike a tuple of collectors, which feeds every match to both, each keeps
+/// its own segment pass, so a top-k page still skips what cannot make it. The count goes
+/// through `count_weight`, the query's weight without scoring, which leaves out what only adds
+/// to scores.
+pub(super) struct PageAndCount<P> {
+    pub page: P,
+    pub count: CountUpTo,
+    pub count_weight: Box<dyn Weight>,
+}
+
+impl<P: Collector> Collector for PageAndCount<P> {
+    type Fruit = (P::Fruit, (usize, bool));
+    type Child = (P::Child, CountUpToSegment);
+
+    fn for_segment(&self, ord: u32, seg: &SegmentReader) -> tantivy::Result<Self::Child> {
+        Ok((
+            self.page.for_segment(ord, seg)?,
+            self.count.for_segment(ord, seg)?,
+        ))
+    }
+
+    fn requires_scoring(&self) -> bool {
+        self.page.requires_scoring()
+    }
+
+    fn merge_fruits(
+        &self,
+        fruits: Vec<(<P::Child as SegmentCollector>::Fruit, (usize, bool))>,
+    ) -> tantivy::Result<Self::Fruit> {
+        let (pages, counts): (Vec<_>, Vec<_>) = fruits.into_iter().unzip();
+        Ok((
+            self.page.merge_fruits(pages)?,
+            self.count.merge_fruits(counts)?,
+        ))
+    }
+
+    fn collect_segment(
+        &self,
+        weight: &dyn Weight,
+        ord: u32,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<<Self::Child as SegmentCollector>::Fruit> {
+        Ok((
+            self.page.collect_segment(weight, ord, reader)?,
+            self.count
+                .collect_segment(self.count_weight.as_ref(), ord, reader)?,
+        ))
+    }
+}
+
+/// The index statistics BM25 needs, each looked up once per search. One search asks for a
+/// term's document frequency several times: to judge how selective the query is, for each
+/// alternative's weight and for its score bound; each lookup walks every segment's dictionary.
+pub(super) struct SearchStatistics<'a> {
+    searcher: &'a Searcher,
+    doc_freqs: RefCell<HashMap<Term, u64>>,
+    tokens: RefCell<HashMap<Field, u64>>,
+}
+
+impl<'a> SearchStatistics<'a> {
+    pub fn new(searcher: &'a Searcher) -> Self {
+        SearchStatistics {
+            searcher,
+            doc_freqs: RefCell::default(),
+            tokens: RefCell::default(),
+        }
+    }
+
+    /// Runs `collector` over `query` scored with these statistics, on the search pool or, for
+    /// work too small to be worth handing segments to it, on the calling thread.
+    pub fn search<C: Collector>(
+        &self,
+        query: &dyn Query,
+        collector: &C,
+        on_this_thread: bool,
+    ) -> tantivy::Result<C::Fruit> {
+        let searcher = self.searcher;
+        let scoring = if collector.requires_scoring() {
+            EnableScoring::enabled_from_statistics_provider(self, searcher)
+        } else {
+            EnableScoring::disabled_from_searcher(searcher)
+        };
+        if on_this_thread {
+            searcher.search_with_executor(query, collector, &Executor::single_thread(), scoring)
+        } else {
+            searcher.search_with_executor(
+                query,
+                collector,
+                searcher.index().search_executor(),
+                scoring,
+            )
+        }
+    }
+}
+
+impl Bm25StatisticsProvider for SearchStatistics<'_> {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        if let Some(n) = self.tokens.borrow().get(&field) {
+            return Ok(*n);
+        }
+        let n = Bm25StatisticsProvider::total_num_tokens(self.searcher, field)?;
+        self.tokens.borrow_mut().insert(field, n);
+        Ok(n)
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        Bm25StatisticsProvider::total_num_docs(self.searcher)
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        if let Some(n) = self.doc_freqs.borrow().get(term) {
+            return Ok(*n);
+        }
+        let n = self.searcher.doc_freq(term)?;
+        self.doc_freqs.borrow_mut().insert(term.clone(), n);
+        Ok(n)
+    }
+}

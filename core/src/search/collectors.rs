@@ -1,5 +1,5 @@
-//! Collectors and statistics for one search: a bounded count, a page and its count under one
-//! weight, and index statistics looked up once per search.
+//! Collectors and statistics for one search: a bounded count, a page with its matches counted
+//! in the same task, and index statistics looked up once per search.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -70,25 +70,25 @@ impl SegmentCollector for CountUpToSegment {
     }
 }
 
-/// A page collector and a [`CountUpTo`] run one after the other on each segment, in one
-/// task per segment. Unlike a tuple of collectors, which feeds every match to both, each keeps
-/// its own segment pass, so a top-k page still skips what cannot make it. The count goes
-/// through `count_weight`, the query's weight without scoring, which leaves out what only adds
-/// to scores.
-pub(super) struct PageAndCount<P> {
+/// A page collector and a collector of the matches (a count, facet counts) run one after the
+/// other on each segment, in one task per segment. Unlike a tuple of collectors, which feeds
+/// every match, scored, to both, each keeps its own segment pass: a top-k page still skips what
+/// cannot make it, and the matches go through `matching_weight`, the query's weight without
+/// scoring, which also leaves out what only adds to scores.
+pub(super) struct PageAndMatches<P, M> {
     pub page: P,
-    pub count: CountUpTo,
-    pub count_weight: Box<dyn Weight>,
+    pub matches: M,
+    pub matching_weight: Box<dyn Weight>,
 }
 
-impl<P: Collector> Collector for PageAndCount<P> {
-    type Fruit = (P::Fruit, (usize, bool));
-    type Child = (P::Child, CountUpToSegment);
+impl<P: Collector, M: Collector> Collector for PageAndMatches<P, M> {
+    type Fruit = (P::Fruit, M::Fruit);
+    type Child = (P::Child, M::Child);
 
     fn for_segment(&self, ord: u32, seg: &SegmentReader) -> tantivy::Result<Self::Child> {
         Ok((
             self.page.for_segment(ord, seg)?,
-            self.count.for_segment(ord, seg)?,
+            self.matches.for_segment(ord, seg)?,
         ))
     }
 
@@ -98,12 +98,12 @@ impl<P: Collector> Collector for PageAndCount<P> {
 
     fn merge_fruits(
         &self,
-        fruits: Vec<(<P::Child as SegmentCollector>::Fruit, (usize, bool))>,
+        fruits: Vec<<Self::Child as SegmentCollector>::Fruit>,
     ) -> tantivy::Result<Self::Fruit> {
-        let (pages, counts): (Vec<_>, Vec<_>) = fruits.into_iter().unzip();
+        let (pages, matches): (Vec<_>, Vec<_>) = fruits.into_iter().unzip();
         Ok((
             self.page.merge_fruits(pages)?,
-            self.count.merge_fruits(counts)?,
+            self.matches.merge_fruits(matches)?,
         ))
     }
 
@@ -115,8 +115,8 @@ impl<P: Collector> Collector for PageAndCount<P> {
     ) -> tantivy::Result<<Self::Child as SegmentCollector>::Fruit> {
         Ok((
             self.page.collect_segment(weight, ord, reader)?,
-            self.count
-                .collect_segment(self.count_weight.as_ref(), ord, reader)?,
+            self.matches
+                .collect_segment(self.matching_weight.as_ref(), ord, reader)?,
         ))
     }
 }

@@ -14,7 +14,7 @@ use tantivy::{
     TantivyDocument, Term,
 };
 
-use super::collectors::{CountUpTo, PageAndCount, SearchStatistics};
+use super::collectors::{CountUpTo, PageAndMatches, SearchStatistics};
 use super::explain_safe::nested_boolean;
 use tantivy::query::doc_predicate_query::{DocPredicateQuery, FunctionPredicate};
 use tantivy::query::{Bm25StatisticsProvider, EnableScoring};
@@ -58,8 +58,9 @@ const COUNTY_BOOST: f32 = 1.0;
 /// records with some of the words.
 const FILL_BELOW: usize = 10;
 
-/// A one-word search whose terms' postings add up to fewer than this is searched on the calling
-/// thread rather than segment by segment on the search pool.
+/// A relevance-ranked search whose terms' postings add up to fewer than this is searched on the
+/// calling thread rather than segment by segment on the search pool, and with facets in one
+/// pass that scores every match (see [`Engine::with_selective_postings_below`]).
 const SELECTIVE_POSTINGS: u64 = 20_000;
 
 /// A query word the analyser does not know, found as typed in at least this many records, is
@@ -95,6 +96,8 @@ pub struct Engine {
     generation: Generation,
     /// See [`Engine::with_exact_total_up_to`].
     exact_total_up_to: usize,
+    /// See [`Engine::with_selective_postings_below`].
+    selective_postings: u64,
 }
 
 impl std::fmt::Debug for Engine {
@@ -152,6 +155,7 @@ impl Engine {
             meta,
             generation,
             exact_total_up_to: limits::EXACT_TOTAL_UP_TO,
+            selective_postings: SELECTIVE_POSTINGS,
         })
     }
 
@@ -159,6 +163,15 @@ impl Engine {
     /// `total_relation: gte` beyond (default [`limits::EXACT_TOTAL_UP_TO`]; at least 1).
     pub fn with_exact_total_up_to(mut self, n: usize) -> Engine {
         self.exact_total_up_to = n.max(1);
+        self
+    }
+
+    /// A relevance-ranked search whose terms' postings add up to fewer than `n` is selective:
+    /// it runs on the calling thread, and with facets it scores every match in one pass; any
+    /// other skips what cannot make the page and counts in a pass that does not score. Both
+    /// give the same results; the default (20,000) picks the faster.
+    pub fn with_selective_postings_below(mut self, n: u64) -> Engine {
+        self.selective_postings = n;
         self
     }
 
@@ -500,23 +513,23 @@ impl Engine {
             let top_docs = TopDocs::with_limit(req.limit.max(1))
                 .and_offset(req.offset)
                 .order_by_score();
+            // A selective query (its terms' postings together under a bound) is searched on
+            // this thread: handing its segments to the search pool costs more than it saves.
+            let mut postings = 0u64;
+            query.query_terms(&mut |term, _| {
+                postings = postings.saturating_add(statistics.doc_freq(term).unwrap_or(u64::MAX));
+            });
+            let selective = postings < self.selective_postings;
             if facet_fields.is_empty() {
-                // The page alone lets the query skip documents that cannot make it; the count
-                // is its own pass under the same weight and stops at its bound.
-                // A selective query (its terms' postings together under a bound) is searched on
-                // this thread: handing its segments to the search pool costs more than it saves.
-                let mut postings = 0u64;
-                query.query_terms(&mut |term, _| {
-                    postings =
-                        postings.saturating_add(statistics.doc_freq(term).unwrap_or(u64::MAX));
-                });
-                let page_and_count = PageAndCount {
+                // The page skips what cannot make it; the count visits the matches in the same
+                // task, through a weight that does not score, and stops at its bound.
+                let page_and_count = PageAndMatches {
                     page: top_docs,
-                    count: CountUpTo(self.exact_total_up_to),
-                    count_weight: query.weight(EnableScoring::disabled_from_searcher(searcher))?,
+                    matches: CountUpTo(self.exact_total_up_to),
+                    matching_weight: query
+                        .weight(EnableScoring::disabled_from_searcher(searcher))?,
                 };
-                let (top, (total, exact)) =
-                    statistics.search(query, &page_and_count, postings < SELECTIVE_POSTINGS)?;
+                let (top, (total, exact)) = statistics.search(query, &page_and_count, selective)?;
                 return Ok(Ranked {
                     total,
                     exact,
@@ -524,8 +537,21 @@ impl Engine {
                     facets: Vec::new(),
                 });
             }
-            let (total, top, facets) =
-                statistics.search(query, &(Count, top_docs, facet_counter), false)?;
+            // Facet counts visit every match. With few matches, one pass that scores them all is
+            // cheapest; with many, the page skips what cannot make it and the counts go through
+            // a weight that does not score.
+            let (total, top, facets) = if selective {
+                statistics.search(query, &(Count, top_docs, facet_counter), true)?
+            } else {
+                let page_and_facets = PageAndMatches {
+                    page: top_docs,
+                    matches: (Count, facet_counter),
+                    matching_weight: query
+                        .weight(EnableScoring::disabled_from_searcher(searcher))?,
+                };
+                let (top, (total, facets)) = statistics.search(query, &page_and_facets, false)?;
+                (total, top, facets)
+            };
             return Ok(Ranked {
                 total,
                 exact: true,

@@ -323,6 +323,10 @@ export class TarjotinSearch extends HTMLElement {
     let text = t.results(total, atLeast) + '.';
     if (this._hits.length < total) text += ' ' + t.shown(this._hits.length, total, atLeast);
     if (places.length) text += ' ' + t.placesIn + places.join(', ');
+    // Words found nowhere as typed were also matched with a letter or two different.
+    const typos = (data.understood && Array.isArray(data.understood.typo_tolerant) ? data.understood.typo_tolerant : [])
+      .filter((w) => typeof w === 'string');
+    if (typos.length) text += ' ' + t.typoTolerant + typos.join(', ') + '.';
     if (this._state.near) text += ' ' + t.nearActive + '.';
     this._status.textContent = text;
     this._lastEmpty = total === 0 && this._hits.length === 0;

@@ -74,6 +74,13 @@ function haversine(a, b) {
 const PLACE_FORMS = { turussa: '853', turun: '853', helsingissä: '091', helsingin: '091', tampereella: '837', tampereen: '837', lappeenrannassa: '405', åbo: '853', helsingfors: '091' };
 const STOP = new Set(['ja', 'och', 'and', 'in', 'i', 'the', 'ry', 'rf']);
 
+/** The lower-cased text a record's words are matched in. */
+function hayOf(r) {
+  return [...Object.values(r.name), ...Object.values(r.description ?? {}), ...Object.values(r.org?.name ?? {}),
+    ...(r.themes ?? []).flatMap((t) => LANGS.map((l) => label('themes', t, l).label)),
+    ...(r.kind ? LANGS.map((l) => label('kinds', r.kind, l).label) : [])].join(' ').toLowerCase();
+}
+
 function segments(text, terms) {
   const s = text.length > 200 ? text.slice(0, 200) + '…' : text;
   if (!terms.length) return [{ text: s, hit: false }];
@@ -117,6 +124,8 @@ export function search(records, sp, now = new Date()) {
     else if (STOP.has(w)) ignored.push(w);
     else terms.push(w);
   }
+  // As the API: a word of five or more letters found nowhere as typed is searched typo-tolerantly.
+  const typoTolerant = terms.filter((t) => [...t].length >= 5 && !records.some((r) => hayOf(r).includes(t)));
   const munis = [...sp.getAll('municipality').map(muniCode).filter(Boolean), ...places];
   const all = (k) => sp.getAll(k);
   const flag = (k) => sp.get(k) === 'true';
@@ -130,9 +139,7 @@ export function search(records, sp, now = new Date()) {
     if (all('language').length && !(r.languages ?? []).some((t) => all('language').includes(t))) return false;
     for (const k of ['free', 'accessible', 'online', 'plain_language']) if (flag(k) && r[k] !== true) return false;
     if (terms.length) {
-      const hay = [...Object.values(r.name), ...Object.values(r.description ?? {}), ...Object.values(r.org?.name ?? {}),
-        ...(r.themes ?? []).flatMap((t) => LANGS.map((l) => label('themes', t, l).label)),
-        ...(r.kind ? LANGS.map((l) => label('kinds', r.kind, l).label) : [])].join(' ').toLowerCase();
+      const hay = hayOf(r);
       if (!terms.every((t) => hay.includes(t))) return false;
     }
     return true;
@@ -184,7 +191,7 @@ export function search(records, sp, now = new Date()) {
   }
   return {
     total: scored.length, total_relation: 'eq', hits, facets,
-    understood: { places: places.map((c) => ({ code: c, label: muniByCode.get(c)[lang] })), terms, typo_tolerant: [], ignored, themes: [], target_groups: [] },
+    understood: { places: places.map((c) => ({ code: c, label: muniByCode.get(c)[lang] })), terms, typo_tolerant: typoTolerant, ignored, themes: [], target_groups: [] },
   };
 }
 

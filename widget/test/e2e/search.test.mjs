@@ -52,6 +52,15 @@ test('understood places are shown ("Tulokset: Turku")', async () => {
   await context.close();
 });
 
+test('a word found nowhere as typed is said to be searched typo-tolerantly', async () => {
+  const { page, context } = await openPage(h, '/page/basic');
+  const w = await searchFor(page, 'vertaistku');
+  assert.match(await statusText(w), /Haettiin myös lähes samoin kirjoitettuja sanoja: vertaistku\./);
+  const plain = await searchFor(page, 'kuoro');
+  assert.doesNotMatch(await statusText(plain), /lähes samoin/);
+  await context.close();
+});
+
 test('autocomplete follows the ARIA 1.2 combobox pattern', async () => {
   const { page, context, log } = await openPage(h, '/page/basic');
   const w = page.locator('tarjotin-search');

@@ -70,143 +70,91 @@ struct StoredLocation {
     accessibility: Localized,
 }
 
-impl From<Location> for StoredLocation {
-    fn from(l: Location) -> Self {
-        let Location {
-            name,
-            address,
-            postal_code,
-            post_office,
-            municipality,
-            point,
-            accessibility,
-        } = l;
-        StoredLocation {
-            name,
-            address,
-            postal_code,
-            post_office,
-            municipality,
-            point,
-            accessibility,
-        }
+/// Converts a field's value between the model and the stored form: as it is, or, for locations,
+/// through their stored mirror.
+trait Convert<T> {
+    fn convert(self) -> T;
+}
+
+impl<T> Convert<T> for T {
+    fn convert(self) -> T {
+        self
     }
 }
 
-impl From<StoredLocation> for Location {
-    fn from(l: StoredLocation) -> Self {
-        let StoredLocation {
-            name,
-            address,
-            postal_code,
-            post_office,
-            municipality,
-            point,
-            accessibility,
-        } = l;
-        Location {
-            name,
-            address,
-            postal_code,
-            post_office,
-            municipality,
-            point,
-            accessibility,
-        }
+impl Convert<Option<StoredLocation>> for Option<Location> {
+    fn convert(self) -> Option<StoredLocation> {
+        self.map(Into::into)
     }
 }
 
-impl From<Organisation> for StoredOrganisation {
-    fn from(o: Organisation) -> Self {
-        let Organisation {
-            common,
-            business_id,
-            municipalities,
-            locations,
-        } = o;
-        StoredOrganisation {
-            common,
-            business_id,
-            municipalities,
-            locations: locations.into_iter().map(Into::into).collect(),
-        }
+impl Convert<Option<Location>> for Option<StoredLocation> {
+    fn convert(self) -> Option<Location> {
+        self.map(Into::into)
     }
 }
 
-impl From<StoredOrganisation> for Organisation {
-    fn from(o: StoredOrganisation) -> Self {
-        let StoredOrganisation {
-            common,
-            business_id,
-            municipalities,
-            locations,
-        } = o;
-        Organisation {
-            common,
-            business_id,
-            municipalities,
-            locations: locations.into_iter().map(Into::into).collect(),
-        }
+impl Convert<Vec<StoredLocation>> for Vec<Location> {
+    fn convert(self) -> Vec<StoredLocation> {
+        self.into_iter().map(Into::into).collect()
     }
 }
 
-impl From<Activity> for StoredActivity {
-    fn from(a: Activity) -> Self {
-        let Activity {
-            common,
-            organisation_id,
-            kind,
-            location,
-            online,
-            municipalities,
-            schedule,
-            free,
-            registration_required,
-            accessible,
-        } = a;
-        StoredActivity {
-            common,
-            organisation_id,
-            kind,
-            location: location.map(Into::into),
-            online,
-            municipalities,
-            schedule,
-            free,
-            registration_required,
-            accessible,
-        }
+impl Convert<Vec<Location>> for Vec<StoredLocation> {
+    fn convert(self) -> Vec<Location> {
+        self.into_iter().map(Into::into).collect()
     }
 }
 
-impl From<StoredActivity> for Activity {
-    fn from(a: StoredActivity) -> Self {
-        let StoredActivity {
-            common,
-            organisation_id,
-            kind,
-            location,
-            online,
-            municipalities,
-            schedule,
-            free,
-            registration_required,
-            accessible,
-        } = a;
-        Activity {
-            common,
-            organisation_id,
-            kind,
-            location: location.map(Into::into),
-            online,
-            municipalities,
-            schedule,
-            free,
-            registration_required,
-            accessible,
+/// `From` both ways between a model type and its stored mirror, field by field. Both sides are
+/// destructured whole, so a field added to either fails to compile until it is listed here.
+macro_rules! mirror {
+    ($model:ident <=> $stored:ident { $($field:ident),* $(,)? }) => {
+        impl From<$model> for $stored {
+            fn from(value: $model) -> Self {
+                let $model { $($field),* } = value;
+                $stored { $($field: Convert::convert($field)),* }
+            }
         }
-    }
+
+        impl From<$stored> for $model {
+            fn from(value: $stored) -> Self {
+                let $stored { $($field),* } = value;
+                $model { $($field: Convert::convert($field)),* }
+            }
+        }
+    };
 }
+
+mirror!(Location <=> StoredLocation {
+    name,
+    address,
+    postal_code,
+    post_office,
+    municipality,
+    point,
+    accessibility,
+});
+
+mirror!(Organisation <=> StoredOrganisation {
+    common,
+    business_id,
+    municipalities,
+    locations,
+});
+
+mirror!(Activity <=> StoredActivity {
+    common,
+    organisation_id,
+    kind,
+    location,
+    online,
+    municipalities,
+    schedule,
+    free,
+    registration_required,
+    accessible,
+});
 
 /// Writes an organisation or activity in the stored form; a delete is never stored.
 pub fn serialize<S: Serializer>(record: &Record, serializer: S) -> Result<S::Ok, S::Error> {

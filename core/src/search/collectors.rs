@@ -189,3 +189,64 @@ impl Bm25StatisticsProvider for SearchStatistics<'_> {
         Ok(n)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::schema::{STRING, Schema, TEXT};
+    use tantivy::{Index, TantivyDocument};
+
+    #[test]
+    fn memoised_statistics_equal_the_searchers_own() {
+        let mut builder = Schema::builder();
+        let text = builder.add_text_field("text", TEXT);
+        let tag = builder.add_text_field("tag", STRING);
+        let index = Index::create_in_ram(builder.build());
+        let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        // Two commits: two segments, so every figure is a sum over segments.
+        for batch in [
+            ["kuoro laulaa", "kuoro ja kerho"],
+            ["kerho", "laulu kuoro kuoro"],
+        ] {
+            for body in batch {
+                let mut doc = TantivyDocument::default();
+                doc.add_text(text, body);
+                doc.add_text(tag, "culture");
+                writer.add_document(doc).unwrap();
+            }
+            writer.commit().unwrap();
+        }
+        let searcher = index.reader().unwrap().searcher();
+        assert_eq!(searcher.segment_readers().len(), 2);
+        let statistics = SearchStatistics::new(&searcher);
+        for _ in 0..2 {
+            for (field, word) in [
+                (text, "kuoro"),
+                (text, "kerho"),
+                (text, "puuttuu"),
+                (tag, "culture"),
+            ] {
+                let term = Term::from_field_text(field, word);
+                assert_eq!(
+                    statistics.doc_freq(&term).unwrap(),
+                    searcher.doc_freq(&term).unwrap(),
+                    "{word}"
+                );
+                assert_eq!(
+                    statistics.total_num_tokens(field).unwrap(),
+                    Bm25StatisticsProvider::total_num_tokens(&searcher, field).unwrap()
+                );
+            }
+            assert_eq!(
+                statistics.total_num_docs().unwrap(),
+                Bm25StatisticsProvider::total_num_docs(&searcher).unwrap()
+            );
+        }
+        assert_eq!(
+            statistics
+                .doc_freq(&Term::from_field_text(text, "kuoro"))
+                .unwrap(),
+            3
+        );
+    }
+}

@@ -976,13 +976,13 @@ struct Ranked {
     facets: Vec<HashMap<String, u64>>,
 }
 
-/// True when the order depends on the distance alone: a distance sort, or relevance with a
-/// point and no words (every match scores the same, so nearer is better).
 /// Whether the page is the top `k` by score and nothing else (see [`Engine::rank`]).
 fn ranks_by_score_alone(req: &SearchRequest) -> bool {
     req.sort == Sort::Relevance && req.near.is_none()
 }
 
+/// True when the order depends on the distance alone: a distance sort, or relevance with a
+/// point and no words (every match scores the same, so nearer is better).
 fn ranks_by_distance_only(req: &SearchRequest, parsed: &ParsedQuery) -> bool {
     req.near.is_some()
         && match req.sort {

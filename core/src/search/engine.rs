@@ -61,7 +61,7 @@ const FILL_BELOW: usize = 10;
 /// A relevance-ranked search whose terms' postings add up to fewer than this is searched on the
 /// calling thread rather than segment by segment on the search pool, and with facets in one
 /// pass that scores every match (see [`Engine::with_selective_postings_below`]).
-const SELECTIVE_POSTINGS: u64 = 20_000;
+pub const SELECTIVE_POSTINGS: u64 = 20_000;
 
 /// A query word the analyser does not know, found as typed in at least this many records, is
 /// taken as spelled right and gets no typo-tolerant alternatives.
@@ -169,7 +169,7 @@ impl Engine {
     /// A relevance-ranked search whose terms' postings add up to fewer than `n` is selective:
     /// it runs on the calling thread, and with facets it scores every match in one pass; any
     /// other skips what cannot make the page and counts in a pass that does not score. Both
-    /// give the same results; the default (20,000) picks the faster.
+    /// give the same results; the default, [`SELECTIVE_POSTINGS`], picks the faster.
     pub fn with_selective_postings_below(mut self, n: u64) -> Engine {
         self.selective_postings = n;
         self

@@ -121,16 +121,13 @@ pub fn highlight(text: &str, forms: &HighlightForms, max_chars: usize) -> Vec<Se
     let (start_byte, end_byte) = if text.char_indices().nth(max_chars).is_none() {
         (0, text.len())
     } else {
-        let back = max_chars / 4;
-        let start = if back == 0 {
-            first
-        } else {
-            text[..first]
-                .char_indices()
-                .rev()
-                .nth(back - 1)
-                .map_or(0, |(b, _)| b)
-        };
+        // Up to a quarter of the window's characters before the first hit.
+        let start = text[..first]
+            .char_indices()
+            .rev()
+            .take(max_chars / 4)
+            .last()
+            .map_or(first, |(b, _)| b);
         let end = text[start..]
             .char_indices()
             .nth(max_chars)

@@ -183,6 +183,7 @@ fn main() -> anyhow::Result<()> {
                 builds.extend(run_child(&a)?);
             }
             for engine in ENGINES.iter().filter(|e| wants(e)) {
+                quiet_down(pg.as_ref())?;
                 eprintln!("[{docs}] querying {engine}");
                 let mut a = vec![
                     "query".to_string(),
@@ -425,6 +426,21 @@ fn fmt_ms(x: Option<f64>) -> String {
         Some(x) => format!("{x:.3}"),
         None => "–".into(),
     }
+}
+
+/// Lets the machine settle before an engine's queries are timed, so no engine pays for another's
+/// writes: PostgreSQL writes its dirty buffers out (CHECKPOINT) and the kernel flushes the page
+/// cache (`sync`). Without it, the first engine queried after the last build ran while several
+/// gigabytes of the peers' files were still being written back.
+fn quiet_down(pg: Option<&PgServer>) -> anyhow::Result<()> {
+    if let Some(pg) = pg {
+        pg.connect()?.batch_execute("CHECKPOINT")?;
+    }
+    let synced = Command::new("sync").status().context("sync")?;
+    if !synced.success() {
+        bail!("sync failed: {synced}");
+    }
+    Ok(())
 }
 
 fn ratio(peer: Option<f64>, ours: Option<f64>) -> String {

@@ -278,14 +278,16 @@ impl Tokens {
 ///
 /// The stem and folded views hold a word only where it differs from the surface form: the
 /// query builder looks for the stem and folded forms of a query word in the exact view too, so
-/// nothing is lost and the index holds a third fewer tokens.
+/// nothing is lost and the index holds a third fewer tokens. The stem view holds only the words
+/// the analyser does not know: a known word's inflected forms meet through the lemma view.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct DocTokens {
     /// Lower-cased surface words.
     pub exact: Tokens,
     /// Lemmas and compound parts (Finnish), plus the stem of words the analyser does not know.
     pub lemma: Tokens,
-    /// Snowball stems that differ from the surface word.
+    /// Snowball stems of the words the analyser does not know, where they differ from the
+    /// surface word.
     pub stem: Tokens,
     /// ASCII-folded words that differ from the surface word.
     pub folded: Tokens,
@@ -300,7 +302,9 @@ impl DocTokens {
             for t in &forms.lemma_tokens {
                 self.lemma.push(t);
             }
-            if forms.stem != w {
+            // A known word meets its inflected forms through its lemma; the stem is the
+            // fallback for words the analyser does not know.
+            if !forms.known() && forms.stem != w {
                 self.stem.push(&forms.stem);
             }
             if forms.folded != w {
@@ -410,6 +414,25 @@ mod tests {
             .collect();
         assert_eq!(sub_compounds(&parts), ["vertaistuki", "tukiryhmä"]);
         assert!(sub_compounds(&parts[..2]).is_empty());
+    }
+
+    #[test]
+    fn only_unknown_words_fill_the_stem_view() {
+        let known = doc_tokens_fi("kirjastoissa");
+        assert!(word_forms("kirjastoissa").known());
+        assert!(known.lemma.iter().any(|t| t == "kirjasto"), "{known:?}");
+        assert!(known.stem.is_empty(), "{known:?}");
+
+        let unknown = doc_tokens_fi("zorbloissa");
+        let forms = word_forms("zorbloissa");
+        assert!(!forms.known());
+        assert_ne!(forms.stem, "zorbloissa");
+        assert_eq!(
+            unknown.stem.iter().collect::<Vec<_>>(),
+            [forms.stem.as_str()]
+        );
+        // The lemma view holds an unknown word's stem and surface form too.
+        assert!(unknown.lemma.iter().any(|t| t == forms.stem), "{unknown:?}");
     }
 
     #[test]

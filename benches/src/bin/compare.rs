@@ -439,18 +439,9 @@ const DISK_BYTES_PER_DOC: u64 = 8_000;
 fn ensure_free_space(work: &Path, docs: usize) -> anyhow::Result<()> {
     let need = docs as u64 * DISK_BYTES_PER_DOC;
     for dir in [work.to_path_buf(), std::env::temp_dir()] {
-        let out = Command::new("df")
-            .args(["--output=avail", "-B1"])
-            .arg(&dir)
-            .output()
-            .context("df")?;
-        let free = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .nth(1)
-            .and_then(|l| l.trim().parse::<u64>().ok());
-        if let Some(free) = free
-            && free < need
-        {
+        let fs = rustix::fs::statvfs(&dir).with_context(|| format!("statvfs {}", dir.display()))?;
+        let free = fs.f_bavail.saturating_mul(fs.f_frsize);
+        if free < need {
             bail!(
                 "{} has {:.1} GB free; {docs} documents need about {:.1} GB (--work-dir or TMPDIR \
                  elsewhere, or fewer --docs)",
@@ -471,10 +462,7 @@ fn quiet_down(pg: Option<&PgServer>) -> anyhow::Result<()> {
     if let Some(pg) = pg {
         pg.connect()?.batch_execute("CHECKPOINT")?;
     }
-    let synced = Command::new("sync").status().context("sync")?;
-    if !synced.success() {
-        bail!("sync failed: {synced}");
-    }
+    rustix::fs::sync();
     Ok(())
 }
 

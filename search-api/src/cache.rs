@@ -6,8 +6,15 @@
 //! the search nor the gzip/brotli work. Keys hold the index generation, so a newly published
 //! index is never answered from the old one's entries; they simply age out. Bounded by bytes
 //! (least recently used entries go first); `0` turns it off.
+//!
+//! Concurrent misses for the same key are coalesced: the first runs the search, the others wait
+//! for its answer instead of running the same search again. A popular request that is not cached
+//! yet (after a restart, or after a new index is published) then costs one search, not one per
+//! waiting client. When the first one's answer is not kept (an error, say), the next waiter runs
+//! the request itself.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State};
@@ -66,6 +73,19 @@ impl quick_cache::Weighter<Key, Arc<Entry>> for Weigh {
 /// The cache and its counters; cheap to share.
 pub struct ResponseCache {
     entries: quick_cache::sync::Cache<Key, Arc<Entry>, Weigh>,
+    /// Requests that ran the handler because no answer was cached.
+    misses: AtomicU64,
+    /// Requests answered from the cache, including those that waited for another's answer.
+    hits: AtomicU64,
+}
+
+/// How the cache has been doing since the process started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheCounts {
+    pub entries: usize,
+    pub bytes: u64,
+    pub hits: u64,
+    pub misses: u64,
 }
 
 impl ResponseCache {
@@ -78,12 +98,24 @@ impl ResponseCache {
         let estimated_items = (max_bytes / 8192).clamp(16, 1 << 20) as usize;
         Some(Arc::new(ResponseCache {
             entries: quick_cache::sync::Cache::with_weighter(estimated_items, max_bytes, Weigh),
+            misses: AtomicU64::new(0),
+            hits: AtomicU64::new(0),
         }))
     }
 
     /// Responses held and their weight in bytes.
     pub fn usage(&self) -> (usize, u64) {
         (self.entries.len(), self.entries.weight())
+    }
+
+    /// Entries, bytes, and the hits and misses counted so far.
+    pub fn counts(&self) -> CacheCounts {
+        CacheCounts {
+            entries: self.entries.len(),
+            bytes: self.entries.weight(),
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+        }
     }
 }
 
@@ -124,7 +156,8 @@ fn respond(entry: &Entry, request_headers: &HeaderMap) -> Response {
 }
 
 /// The middleware: answers from the cache when it can, else runs the request and keeps a
-/// successful answer.
+/// successful answer. Requests for a key that another request is already running wait for that
+/// answer (see the module documentation).
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let Some(cache) = state.response_cache() else {
         return next.run(req).await;
@@ -136,10 +169,16 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     let Some(key) = key_of(&req, generation) else {
         return next.run(req).await;
     };
-    if let Some(entry) = cache.entries.get(&key) {
-        return respond(&entry, req.headers());
-    }
-    // A miss: the ETag layer inside has already answered any If-None-Match.
+    let guard = match cache.entries.get_value_or_guard_async(&key).await {
+        Ok(entry) => {
+            cache.hits.fetch_add(1, Ordering::Relaxed);
+            return respond(&entry, req.headers());
+        }
+        Err(guard) => guard,
+    };
+    cache.misses.fetch_add(1, Ordering::Relaxed);
+    // A miss: the ETag layer inside has already answered any If-None-Match. Returning without
+    // inserting drops the guard, and the next waiter (if any) runs the request itself.
     let response = next.run(req).await;
     if response.status() != StatusCode::OK {
         return response;
@@ -162,7 +201,8 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
             headers,
             body: body.clone(),
         };
-        cache.entries.insert(key, Arc::new(entry));
+        // Err only when the entry is heavier than the whole cache; it is then not kept.
+        let _ = guard.insert(Arc::new(entry));
     }
     Response::from_parts(parts, Body::from(body))
 }

@@ -555,6 +555,53 @@ async fn repeated_requests_are_answered_from_the_cache() {
     assert!(r.body.is_empty());
 }
 
+/// Sends `n` copies of a GET at once and collects the replies.
+async fn concurrently(state: &AppState, uri: &'static str, n: usize) -> Vec<Reply> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let state = state.clone();
+        tasks.spawn(async move { get(&state, uri).await });
+    }
+    let mut replies = Vec::new();
+    while let Some(reply) = tasks.join_next().await {
+        replies.push(reply.expect("request task"));
+    }
+    replies
+}
+
+#[tokio::test]
+async fn identical_concurrent_misses_run_one_search() {
+    let s = state_with(|c| {
+        c.max_concurrent = 1;
+        c.max_queue = 64;
+    });
+    let cache = s.response_cache().expect("on by default").clone();
+    let uri = "/v1/search?q=vertaistuki&municipality=091&facets=theme";
+    let replies = concurrently(&s, uri, 8).await;
+    let first = &replies[0];
+    assert_eq!(first.status, StatusCode::OK);
+    for r in &replies {
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.body, first.body);
+        assert_eq!(r.header("etag"), first.header("etag"));
+    }
+    let counts = cache.counts();
+    assert_eq!(counts.misses, 1, "{counts:?}");
+    assert_eq!(counts.hits, 7, "{counts:?}");
+    // An answer that is not kept (a 400) hands the request to the next waiter, which runs it.
+    let bad = "/v1/search?q=kuoro&near=95,25";
+    let replies = concurrently(&s, bad, 3).await;
+    for r in &replies {
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert_eq!(r.code(), "invalid_latitude");
+    }
+    assert_eq!(cache.counts().misses, 4, "{:?}", cache.counts());
+    // /ready reports the counters.
+    let ready = get(&s, "/ready").await.json();
+    assert_eq!(ready["response_cache"]["misses"].as_u64(), Some(4));
+    assert_eq!(ready["response_cache"]["hits"].as_u64(), Some(7));
+}
+
 #[tokio::test]
 async fn the_cache_can_be_turned_off() {
     let s = state_with(|c| c.response_cache_bytes = 0);

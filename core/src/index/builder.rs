@@ -174,10 +174,7 @@ fn write_records(
                     }
                     _ => (None, false),
                 };
-                (
-                    build_document(fields, record, org).map(|(doc, _)| doc),
-                    orphan,
-                )
+                (build_document(fields, record, org), orphan)
             })
             .collect();
         for (doc, orphan) in docs {
@@ -318,7 +315,7 @@ fn write_share(
             }
             _ => None,
         };
-        if let Some((document, _)) = build_document(fields, record, org) {
+        if let Some(document) = build_document(fields, record, org) {
             let (_, writer) = match &mut open {
                 Some(open) => open,
                 None => {

@@ -25,6 +25,23 @@ pub struct StoredDoc {
     pub point_is_approximate: bool,
 }
 
+/// [`StoredDoc`] borrowing its parts, for writing: it serialises to the same JSON without
+/// cloning the record.
+#[derive(Serialize)]
+struct StoredDocRef<'a> {
+    #[serde(serialize_with = "serialize_record")]
+    record: &'a Record,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    organisation_name: Option<&'a Localized>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    point: Option<LatLon>,
+    point_is_approximate: bool,
+}
+
+fn serialize_record<S: serde::Serializer>(record: &&Record, s: S) -> Result<S::Ok, S::Error> {
+    super::stored_form::serialize(record, s)
+}
+
 /// Adds a view's tokens as one space-separated value; the schema's `whitespace` tokenizer
 /// splits it again. (Pre-tokenized values would make tantivy serialise every token to JSON and
 /// back, which cost a quarter of the build time.) Fields that keep a token once per document
@@ -113,12 +130,58 @@ impl Views {
     }
 }
 
-/// Builds the tantivy document of a record. `organisation` is the owner of an activity, when known.
+/// The views of one vocabulary term's labels: the Finnish label analysed like text (for the tag
+/// view), the Swedish and English labels stemmed (for those languages' text views).
+#[derive(Debug, Default)]
+struct LabelViews {
+    fi: DocTokens,
+    sv: Tokens,
+    en: Tokens,
+}
+
+/// The label views of `code` in `vocab`, analysed on first use; `None` for an unknown code.
+fn label_views(vocab: Vocabulary, code: &str) -> Option<&'static LabelViews> {
+    type ByCode = std::collections::HashMap<String, LabelViews>;
+    static VIEWS: std::sync::OnceLock<[ByCode; 3]> = std::sync::OnceLock::new();
+    let slot = |v: Vocabulary| match v {
+        Vocabulary::Theme => 0,
+        Vocabulary::TargetGroup => 1,
+        Vocabulary::ActivityKind => 2,
+    };
+    let all = VIEWS.get_or_init(|| {
+        let r = reference();
+        [
+            Vocabulary::Theme,
+            Vocabulary::TargetGroup,
+            Vocabulary::ActivityKind,
+        ]
+        .map(|vocab| {
+            r.vocabulary(vocab)
+                .iter()
+                .map(|term| {
+                    let mut analysed = LabelViews::default();
+                    for (lang, text) in term.label.iter() {
+                        match lang {
+                            Lang::Fi => analysed.fi.add_finnish(text),
+                            Lang::Sv => views::add_swedish(&mut analysed.sv, text),
+                            Lang::En => views::add_english(&mut analysed.en, text),
+                        }
+                    }
+                    (term.code.clone(), analysed)
+                })
+                .collect()
+        })
+    });
+    all[slot(vocab)].get(code)
+}
+
+/// Builds the tantivy document of a record, its stored field holding the [`StoredDoc`].
+/// `organisation` is the owner of an activity, when known. `None` for a delete.
 pub fn build_document(
     fields: &Fields,
     record: &Record,
     organisation: Option<&Organisation>,
-) -> Option<(TantivyDocument, StoredDoc)> {
+) -> Option<TantivyDocument> {
     let r = reference();
     let mut doc = TantivyDocument::new();
     let mut v = Views::new();
@@ -157,7 +220,7 @@ pub fn build_document(
         if let Some(org) = organisation {
             // The organisation's name helps find its activities ("Martat" finds their clubs).
             v.add_text(&org.common.name);
-            organisation_name = Some(org.common.name.clone());
+            organisation_name = Some(&org.common.name);
         }
         if let Some(schedule) = &a.schedule {
             v.add_text(&schedule.text);
@@ -182,37 +245,28 @@ pub fn build_document(
         }
     }
 
-    // Vocabulary labels in all languages, analysed like text, at their own weight.
+    // Vocabulary labels in all languages, analysed like text, at their own weight. Each term's
+    // labels are analysed once per process (`label_views`), not once per record.
     let mut tags = DocTokens::default();
-    let mut tag_labels = Vec::new();
+    let mut add_labels = |vocab: Vocabulary, code: &str| {
+        if let Some(labels) = label_views(vocab, code) {
+            tags.extend(&labels.fi);
+            v.text_sv.extend(&labels.sv);
+            v.text_en.extend(&labels.en);
+        }
+    };
     for code in &common.themes {
         doc.add_text(fields.theme, code);
-        if let Some(t) = r.term(Vocabulary::Theme, code) {
-            tag_labels.push(t.label.clone());
-        }
+        add_labels(Vocabulary::Theme, code);
     }
     for code in &common.target_groups {
         doc.add_text(fields.target_group, code);
-        if let Some(t) = r.term(Vocabulary::TargetGroup, code) {
-            tag_labels.push(t.label.clone());
-        }
+        add_labels(Vocabulary::TargetGroup, code);
     }
     if let Record::Activity(a) = record
-        && let Some(t) = a
-            .kind
-            .as_deref()
-            .and_then(|k| r.term(Vocabulary::ActivityKind, k))
+        && let Some(kind) = a.kind.as_deref()
     {
-        tag_labels.push(t.label.clone());
-    }
-    for label in &tag_labels {
-        for (lang, text) in label.iter() {
-            match lang {
-                Lang::Fi => tags.add_finnish(text),
-                Lang::Sv => views::add_swedish(&mut v.text_sv, text),
-                Lang::En => views::add_english(&mut v.text_en, text),
-            }
-        }
+        add_labels(Vocabulary::ActivityKind, kind);
     }
     for code in &common.languages {
         doc.add_text(fields.language, code);
@@ -287,15 +341,15 @@ pub fn build_document(
     add_tokens(&mut doc, fields, fields.text_en, en);
     add_tokens(&mut doc, fields, fields.tags_lemma, tags.lemma);
 
-    let stored = StoredDoc {
-        record: record.clone(),
+    let stored = StoredDocRef {
+        record,
         organisation_name,
         point,
         point_is_approximate: approximate,
     };
     let json = serde_json::to_string(&stored).ok()?;
     doc.add_text(fields.stored, json);
-    Some((doc, stored))
+    Some(doc)
 }
 
 /// Reads the owner organisation of an activity record, if it is one.
@@ -327,7 +381,7 @@ mod tests {
             panic!("{e:?}");
         });
         let (_, fields) = build_schema();
-        let (doc, _) = build_document(&fields, &record, None).expect("a document");
+        let doc = build_document(&fields, &record, None).expect("a document");
         for field in [
             fields.name_exact,
             fields.name_lemma,
@@ -368,5 +422,39 @@ mod tests {
             .filter(|t| *t == "kuoro")
             .count();
         assert!(kuoro >= 3, "{kuoro}");
+    }
+
+    #[test]
+    fn the_stored_field_is_the_stored_doc() {
+        let org_line =
+            r#"{"type":"organisation","id":"t:org","name":{"fi":"Martat","sv":"Martha"}}"#;
+        let act_line = r#"{"type":"activity","id":"t:act","organisation_id":"t:org","name":{"fi":"Kerho"},"municipality":"091","location":{"address":"Katu 1","municipality":"091"}}"#;
+        let parse = |line: &str| {
+            parse_record(line)
+                .map(|v| v.record)
+                .unwrap_or_else(|e| panic!("{e:?}"))
+        };
+        let org = match parse(org_line) {
+            Record::Organisation(o) => o,
+            other => panic!("{other:?}"),
+        };
+        let activity = parse(act_line);
+        let (_, fields) = build_schema();
+        let doc = build_document(&fields, &activity, Some(&org)).expect("a document");
+        let json = doc
+            .get_first(fields.stored)
+            .and_then(|v| v.as_str().map(str::to_string))
+            .expect("a stored field");
+        let centre = reference().municipality("091").map(|m| m.centre);
+        let expected = StoredDoc {
+            record: activity.clone(),
+            organisation_name: Some(org.common.name.clone()),
+            point: centre,
+            point_is_approximate: true,
+        };
+        assert_eq!(json, serde_json::to_string(&expected).expect("json"));
+        let back: StoredDoc = serde_json::from_str(&json).expect("reads back");
+        assert_eq!(back.organisation_name, expected.organisation_name);
+        assert!(back.point_is_approximate);
     }
 }

@@ -169,12 +169,19 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     let Some(key) = key_of(&req, generation) else {
         return next.run(req).await;
     };
-    let guard = match cache.entries.get_value_or_guard_async(&key).await {
-        Ok(entry) => {
+    // Waiting for another request's answer is bounded by the request deadline, like a search.
+    let waited = tokio::time::timeout(
+        state.config().request_timeout,
+        cache.entries.get_value_or_guard_async(&key),
+    )
+    .await;
+    let guard = match waited {
+        Ok(Ok(entry)) => {
             cache.hits.fetch_add(1, Ordering::Relaxed);
             return respond(&entry, req.headers());
         }
-        Err(guard) => guard,
+        Ok(Err(guard)) => guard,
+        Err(_) => return ApiError::timeout().into_response(),
     };
     cache.misses.fetch_add(1, Ordering::Relaxed);
     // A miss: the ETag layer inside has already answered any If-None-Match. Returning without

@@ -603,6 +603,28 @@ async fn identical_concurrent_misses_run_one_search() {
 }
 
 #[tokio::test]
+async fn waiting_for_an_identical_request_keeps_the_deadline() {
+    let s = state_with(|c| {
+        c.max_concurrent = 1;
+        c.max_queue = 64;
+        c.request_timeout = std::time::Duration::from_millis(300);
+    });
+    // With the only slot held, the first request waits in the queue until its deadline. Each
+    // of the others waits for its answer no longer than its own deadline: they do not take
+    // turns running the request one deadline after another.
+    let slot = s.try_reserve_search_slot().expect("a free slot");
+    let started = std::time::Instant::now();
+    let replies = concurrently(&s, "/v1/search?q=kuoro&limit=4", 10).await;
+    let took = started.elapsed();
+    drop(slot);
+    for r in &replies {
+        assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(r.code(), "timeout");
+    }
+    assert!(took < std::time::Duration::from_millis(2500), "{took:?}");
+}
+
+#[tokio::test]
 async fn the_cache_can_be_turned_off() {
     let s = state_with(|c| c.response_cache_bytes = 0);
     assert!(s.response_cache().is_none());

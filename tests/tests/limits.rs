@@ -114,10 +114,13 @@ async fn ten_times_the_concurrency_limit_sheds_and_recovers() {
         .map(|_| server.state.try_reserve_search_slot().expect("free slot"))
         .collect();
     let started = Instant::now();
+    // Distinct requests: identical ones would wait for the first one's answer instead (the
+    // response cache coalesces them) and take neither a slot nor a place in the queue.
     let tasks: Vec<_> = (0..20)
-        .map(|_| {
+        .map(|i| {
             let s = server.clone();
-            tokio::spawn(async move { s.get(b"/v1/search?q=kuoro", &[]).await })
+            let path = format!("/v1/search?q=kuoro&offset={i}");
+            tokio::spawn(async move { s.get(path.as_bytes(), &[]).await })
         })
         .collect();
     // Wait until 18 have been answered (shed) and 2 are queued.

@@ -12,8 +12,8 @@ use tarjotin_core::synth::Generator;
 pub const SEED: u64 = 20_261_123;
 
 /// An index of `docs` synthetic records under `target/bench-index/<docs>`, built once and reused
-/// while the schema stays the same. Returns the engine and, when it built, the build summary and time.
-pub fn bench_index(docs: usize) -> (Engine, Option<(BuildSummary, Duration)>) {
+/// while the schema stays the same. Returns the engine and, when it built, how the build went.
+pub fn bench_index(docs: usize) -> (Engine, Option<SyntheticBuild>) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../target/bench-index")
         .join(format!("{docs}-v{}", tarjotin_core::schema::SCHEMA_VERSION));
@@ -26,13 +26,36 @@ pub fn bench_index(docs: usize) -> (Engine, Option<(BuildSummary, Duration)>) {
     (engine, built)
 }
 
+/// One timed build of synthetic records: generating them is not counted.
+pub struct SyntheticBuild {
+    pub summary: BuildSummary,
+    /// Wall-clock time of the build.
+    pub wall: Duration,
+    /// CPU time the process (all its threads) used during the build.
+    pub cpu: Duration,
+}
+
+/// CPU time this process has used so far, all threads together.
+fn process_cpu() -> Duration {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+    Duration::new(
+        u64::try_from(t.tv_sec).unwrap_or(0),
+        u32::try_from(t.tv_nsec).unwrap_or(0),
+    )
+}
+
 /// Builds `docs` synthetic records into `root`, timing generation separately from indexing.
-pub fn build_synthetic(root: &Path, docs: usize) -> (BuildSummary, Duration) {
+pub fn build_synthetic(root: &Path, docs: usize) -> SyntheticBuild {
     let records = Generator::new(SEED).records(docs);
     let store = IndexStore::open(root).unwrap_or_else(|e| panic!("store: {e}"));
+    let cpu_before = process_cpu();
     let t = Instant::now();
     let summary = build(&store, records, &|_| {}).unwrap_or_else(|e| panic!("build: {e}"));
-    (summary, t.elapsed())
+    SyntheticBuild {
+        summary,
+        wall: t.elapsed(),
+        cpu: process_cpu().saturating_sub(cpu_before),
+    }
 }
 
 /// A named query class with the requests it cycles through.

@@ -79,12 +79,17 @@ pub struct ResponseCache {
     hits: AtomicU64,
 }
 
-/// How the cache has been doing since the process started.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CacheCounts {
-    pub entries: usize,
+/// What the response cache holds and how often it answered, since the process started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct ResponseCacheStatus {
+    /// Responses held.
+    pub entries: u64,
+    /// Their size in bytes.
     pub bytes: u64,
+    /// Requests answered from the cache (including those that waited for an identical request
+    /// that was running).
     pub hits: u64,
+    /// Requests that ran a search because no answer was cached.
     pub misses: u64,
 }
 
@@ -103,15 +108,10 @@ impl ResponseCache {
         }))
     }
 
-    /// Responses held and their weight in bytes.
-    pub fn usage(&self) -> (usize, u64) {
-        (self.entries.len(), self.entries.weight())
-    }
-
     /// Entries, bytes, and the hits and misses counted so far.
-    pub fn counts(&self) -> CacheCounts {
-        CacheCounts {
-            entries: self.entries.len(),
+    pub fn status(&self) -> ResponseCacheStatus {
+        ResponseCacheStatus {
+            entries: self.entries.len() as u64,
             bytes: self.entries.weight(),
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),

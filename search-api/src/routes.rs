@@ -411,21 +411,7 @@ pub struct Ready {
     pub built_at: u64,
     /// The response cache since the process started; absent when it is turned off.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub response_cache: Option<ResponseCacheStatus>,
-}
-
-/// What the response cache holds and how often it answered.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ResponseCacheStatus {
-    /// Responses held.
-    pub entries: u64,
-    /// Their size in bytes.
-    pub bytes: u64,
-    /// Requests answered from the cache (including those that waited for an identical request
-    /// that was running).
-    pub hits: u64,
-    /// Requests that ran a search because no answer was cached.
-    pub misses: u64,
+    pub response_cache: Option<crate::cache::ResponseCacheStatus>,
 }
 
 /// Readiness: an index is loaded and searchable.
@@ -448,15 +434,7 @@ pub(crate) async fn ready(State(state): State<AppState>) -> Response {
             generation: meta.generation.clone(),
             schema_version: SCHEMA_VERSION,
             built_at: meta.built_at,
-            response_cache: state.response_cache().map(|c| {
-                let counts = c.counts();
-                ResponseCacheStatus {
-                    entries: counts.entries as u64,
-                    bytes: counts.bytes,
-                    hits: counts.hits,
-                    misses: counts.misses,
-                }
-            }),
+            response_cache: state.response_cache().map(|c| c.status()),
         },
         CACHE_NONE,
     )

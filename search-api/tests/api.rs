@@ -523,7 +523,7 @@ async fn repeated_requests_are_answered_from_the_cache() {
     let first = get_gzip(&s, uri).await;
     assert_eq!(first.status, StatusCode::OK);
     assert_eq!(first.header("content-encoding"), "gzip");
-    assert_eq!(cache.usage().0, 1);
+    assert_eq!(cache.status().entries, 1);
     // With every search slot held, only a cached answer can still be 200.
     let slot = s.try_reserve_search_slot().expect("a free slot");
     let again = get_gzip(&s, uri).await;
@@ -540,7 +540,7 @@ async fn repeated_requests_are_answered_from_the_cache() {
         get(&s, "/v1/search?limit=x").await.status,
         StatusCode::BAD_REQUEST
     );
-    assert_eq!(cache.usage().0, 1);
+    assert_eq!(cache.status().entries, 1);
     // A cached answer still honours If-None-Match.
     let r = send(
         &s,
@@ -585,9 +585,9 @@ async fn identical_concurrent_misses_run_one_search() {
         assert_eq!(r.body, first.body);
         assert_eq!(r.header("etag"), first.header("etag"));
     }
-    let counts = cache.counts();
-    assert_eq!(counts.misses, 1, "{counts:?}");
-    assert_eq!(counts.hits, 7, "{counts:?}");
+    let status = cache.status();
+    assert_eq!(status.misses, 1, "{status:?}");
+    assert_eq!(status.hits, 7, "{status:?}");
     // An answer that is not kept (a 400) hands the request to the next waiter, which runs it.
     let bad = "/v1/search?q=kuoro&near=95,25";
     let replies = concurrently(&s, bad, 3).await;
@@ -595,7 +595,7 @@ async fn identical_concurrent_misses_run_one_search() {
         assert_eq!(r.status, StatusCode::BAD_REQUEST);
         assert_eq!(r.code(), "invalid_latitude");
     }
-    assert_eq!(cache.counts().misses, 4, "{:?}", cache.counts());
+    assert_eq!(cache.status().misses, 4, "{:?}", cache.status());
     // /ready reports the counters.
     let ready = get(&s, "/ready").await.json();
     assert_eq!(ready["response_cache"]["misses"].as_u64(), Some(4));

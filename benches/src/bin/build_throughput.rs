@@ -3,21 +3,8 @@
 //!
 //! `cargo run --release -p tarjotin-benches --bin build_throughput -- 1000000 [RUNS]`
 
-use std::time::Instant;
-
 use anyhow::Context;
-use tarjotin_benches::SEED;
-use tarjotin_core::index::{IndexStore, build};
-use tarjotin_core::synth::Generator;
-
-/// CPU time this process has used so far (all threads).
-fn process_cpu() -> std::time::Duration {
-    let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
-    std::time::Duration::new(
-        t.tv_sec.max(0) as u64,
-        t.tv_nsec.clamp(0, 999_999_999) as u32,
-    )
-}
+use tarjotin_benches::build_synthetic;
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
@@ -37,18 +24,14 @@ fn main() -> anyhow::Result<()> {
     println!("| run | records | seconds | records/s | CPU µs per record | CPU busy |");
     println!("|---:|---:|---:|---:|---:|---:|");
     for run in 1..=runs {
-        let records = Generator::new(SEED).records(docs);
         let dir = tempfile::tempdir().context("a temporary directory")?;
-        let store = IndexStore::open(dir.path()).context("opening the store")?;
-        let cpu_before = process_cpu();
-        let started = Instant::now();
-        let summary = build(&store, records, &|_| {}).context("building")?;
-        let wall = started.elapsed().as_secs_f64();
-        let cpu = (process_cpu() - cpu_before).as_secs_f64();
-        let n = summary.documents as f64;
+        let b = build_synthetic(dir.path(), docs);
+        let wall = b.wall.as_secs_f64();
+        let cpu = b.cpu.as_secs_f64();
+        let n = b.summary.documents as f64;
         println!(
             "| {run} | {} | {wall:.1} | {:.0} | {:.0} | {:.0} % of {cores} cores |",
-            summary.documents,
+            b.summary.documents,
             n / wall,
             cpu * 1e6 / n,
             100.0 * cpu / wall / cores as f64

@@ -26,12 +26,12 @@ fn main() {
     println!("|---:|---|---:|---:|---:|");
     for docs in sizes {
         let (engine, built) = bench_index(docs);
-        if let Some((summary, took)) = built {
+        if let Some(b) = built {
             eprintln!(
                 "built {} docs in {:.1} s: {:.0} docs/s",
-                summary.documents,
-                took.as_secs_f64(),
-                summary.documents as f64 / took.as_secs_f64()
+                b.summary.documents,
+                b.wall.as_secs_f64(),
+                b.summary.documents as f64 / b.wall.as_secs_f64()
             );
         }
         for class in query_classes()
